@@ -1,0 +1,425 @@
+//! `cargo xtask bench`: end-to-end throughput of `kvet check` on a generated corpus, next to
+//! the time to only read and parse the same YAML, measured in the same run; and the start-up
+//! cost of checking one small file.
+
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const FILES: usize = 5_000;
+const PER_FILE: usize = 10;
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    let quick = args.iter().any(|a| a == "--quick");
+    let files = if quick { 500 } else { FILES };
+    let root = workspace_root();
+    let bin = build_kvet(&root)?;
+    let corpus = root.join("target").join("bench-corpus");
+    let count = generate_corpus(&corpus, files)?;
+    println!(
+        "corpus: {count} objects in {files} files ({:.1} MB) under {}",
+        dir_bytes(&corpus) as f64 / 1e6,
+        corpus.display()
+    );
+    let threads = rayon::current_num_threads();
+    println!("threads: {threads}");
+
+    // Baseline: read + parse only (kvet-yaml), same files, same parallelism, best of 3.
+    let paths = list(&corpus);
+    let mut parse_times = Vec::new();
+    let mut parsed_objects = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        parsed_objects = paths
+            .par_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                let s = kvet_yaml::parse_stream(&text, &kvet_yaml::Limits::default());
+                s.documents.len()
+            })
+            .sum::<usize>();
+        parse_times.push(t.elapsed());
+    }
+    let parse = *parse_times.iter().min().unwrap_or(&Duration::ZERO);
+
+    // kvet check end to end: the release binary, as CI runs it, best of 3.
+    let mut check_times = Vec::new();
+    let mut last_status = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let out = Command::new(&bin)
+            .args(["check", "--output", "json"])
+            .arg(&corpus)
+            .output()
+            .map_err(|e| format!("running kvet: {e}"))?;
+        check_times.push(t.elapsed());
+        last_status = out.status.code();
+        if !matches!(out.status.code(), Some(0 | 1)) {
+            return Err(format!(
+                "kvet check failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let objects = v["summary"]["objects"].as_u64().unwrap_or(0);
+        if objects as usize != count {
+            return Err(format!("kvet saw {objects} objects, expected {count}"));
+        }
+    }
+    let check = *check_times.iter().min().unwrap_or(&Duration::ZERO);
+    let per_sec = |d: Duration| count as f64 / d.as_secs_f64();
+    println!();
+    println!(
+        "read+parse only (kvet-yaml) {:>8.3} s  {:>9.0} objects/s  ({parsed_objects} documents)",
+        parse.as_secs_f64(),
+        per_sec(parse)
+    );
+    println!(
+        "kvet check end to end       {:>8.3} s  {:>9.0} objects/s  (exit {:?})",
+        check.as_secs_f64(),
+        per_sec(check),
+        last_status
+    );
+    println!(
+        "ratio check / parse-only    {:>8.2}x",
+        check.as_secs_f64() / parse.as_secs_f64()
+    );
+
+    // Start-up: one small Deployment, many runs; median and p90 wall time.
+    let one = root.join("fixtures/manifests/valid/deployment.yaml");
+    let mut times = Vec::new();
+    for _ in 0..40 {
+        let t = Instant::now();
+        let out = Command::new(&bin)
+            .arg("check")
+            .arg(&one)
+            .output()
+            .map_err(|e| format!("running kvet: {e}"))?;
+        times.push(t.elapsed());
+        if !out.status.success() {
+            return Err(format!(
+                "kvet check {} failed: {}",
+                one.display(),
+                String::from_utf8_lossy(&out.stdout)
+            ));
+        }
+    }
+    // Baseline for start-up: the same binary printing its version (process start only).
+    let mut base = Vec::new();
+    for _ in 0..40 {
+        let t = Instant::now();
+        let _ = Command::new(&bin).arg("--version").output();
+        base.push(t.elapsed());
+    }
+    times.sort();
+    base.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!();
+    println!(
+        "kvet check one Deployment   median {:>6.2} ms  p90 {:>6.2} ms",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 9 / 10])
+    );
+    println!(
+        "kvet --version (baseline)   median {:>6.2} ms  p90 {:>6.2} ms  (ratio {:.2}x)",
+        ms(base[base.len() / 2]),
+        ms(base[base.len() * 9 / 10]),
+        ms(times[times.len() / 2]) / ms(base[base.len() / 2])
+    );
+    Ok(())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn build_kvet(root: &Path) -> Result<PathBuf, String> {
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "-p", "kvet-cli"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cargo build: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release -p kvet-cli failed".into());
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    Ok(target.join("release").join("kvet"))
+}
+
+fn list(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    list(dir)
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// Writes `files` files of ten mixed resources each; returns the object count.
+fn generate_corpus(dir: &Path, files: usize) -> Result<usize, String> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let mut count = 0;
+    for f in 0..files {
+        let mut text = String::new();
+        for k in 0..PER_FILE {
+            let n = f * PER_FILE + k;
+            if k > 0 {
+                text.push_str("---\n");
+            }
+            text.push_str(&resource(n, k));
+            count += 1;
+        }
+        std::fs::write(dir.join(format!("app-{f:05}.yaml")), text).map_err(|e| e.to_string())?;
+    }
+    Ok(count)
+}
+
+fn resource(n: usize, slot: usize) -> String {
+    let ns = format!("team-{}", n % 37);
+    let name = format!("svc-{n}");
+    // One object in 500 carries a mistake, so the report has findings to print.
+    let replicas = if n % 500 == 7 {
+        "\"3\"".to_owned()
+    } else {
+        (n % 5 + 1).to_string()
+    };
+    match slot {
+        0 | 5 => format!(
+            r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+  namespace: {ns}
+  labels:
+    app.kubernetes.io/name: {name}
+    app.kubernetes.io/part-of: shop
+  annotations:
+    example.com/owner: team-{team}
+spec:
+  replicas: {replicas}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: {name}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 25%
+      maxUnavailable: 0
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: {name}
+    spec:
+      serviceAccountName: {name}
+      securityContext:
+        runAsNonRoot: true
+        seccompProfile:
+          type: RuntimeDefault
+      containers:
+        - name: app
+          image: registry.example.com/{ns}/{name}:1.{minor}.0
+          imagePullPolicy: IfNotPresent
+          args: ["--port=8080", "--log-level=info"]
+          ports:
+            - name: http
+              containerPort: 8080
+          env:
+            - name: POD_NAME
+              valueFrom:
+                fieldRef:
+                  fieldPath: metadata.name
+            - name: CONFIG
+              value: /etc/app/config.yaml
+          resources:
+            requests:
+              cpu: 100m
+              memory: 128Mi
+            limits:
+              cpu: "1"
+              memory: 512Mi
+          readinessProbe:
+            httpGet:
+              path: /ready
+              port: http
+            periodSeconds: 10
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: http
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+          volumeMounts:
+            - name: config
+              mountPath: /etc/app
+      volumes:
+        - name: config
+          configMap:
+            name: {name}-config
+            defaultMode: 0644
+"#,
+            team = n % 11,
+            minor = n % 20
+        ),
+        1 => format!(
+            r#"apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  type: ClusterIP
+  selector:
+    app.kubernetes.io/name: {name}
+  ports:
+    - name: http
+      port: 80
+      targetPort: http
+      protocol: TCP
+"#
+        ),
+        2 => format!(
+            r#"apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {name}-config
+  namespace: {ns}
+data:
+  config.yaml: |
+    listen: ":8080"
+    features:
+      cache: true
+      tracing: false
+  LOG_LEVEL: info
+"#
+        ),
+        3 => format!(
+            r#"apiVersion: v1
+kind: Secret
+metadata:
+  name: {name}-credentials
+  namespace: {ns}
+type: Opaque
+data:
+  username: YWRtaW4=
+  password: c2VjcmV0LXt7bn19
+"#
+        ),
+        4 => format!(
+            r#"apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {name}
+  namespace: {ns}
+  annotations:
+    nginx.ingress.kubernetes.io/proxy-body-size: 8m
+spec:
+  ingressClassName: nginx
+  tls:
+    - hosts: [{name}.example.com]
+      secretName: {name}-tls
+  rules:
+    - host: {name}.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service:
+                name: {name}
+                port:
+                  name: http
+"#
+        ),
+        6 => format!(
+            r#"apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: {name}
+  namespace: {ns}
+automountServiceAccountToken: false
+"#
+        ),
+        7 => format!(
+            r#"apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {name}
+  namespace: {ns}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {name}
+  minReplicas: 2
+  maxReplicas: 10
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: 75
+"#
+        ),
+        8 => format!(
+            r#"apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: {name}-report
+  namespace: {ns}
+spec:
+  schedule: "*/15 * * * *"
+  concurrencyPolicy: Forbid
+  successfulJobsHistoryLimit: 3
+  jobTemplate:
+    spec:
+      backoffLimit: 2
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+            - name: report
+              image: registry.example.com/{ns}/report:2.1.0
+              command: ["/report", "--since=15m"]
+              resources:
+                requests:
+                  cpu: 50m
+                  memory: 64Mi
+"#
+        ),
+        _ => format!(
+            r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: {name}-read
+  namespace: {ns}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: config-reader
+subjects:
+  - kind: ServiceAccount
+    name: {name}
+    namespace: {ns}
+"#
+        ),
+    }
+}

@@ -1,1 +1,15 @@
-//! The kvet pipeline.
+//! kvet's pipeline as a library: gather inputs, parse them into objects, validate every object
+//! in parallel, and render the findings. Front ends (CLI, webhook, WASM) only gather inputs and
+//! print results; nothing here reads the environment, the clock or the network.
+
+mod check;
+mod finding;
+pub mod input;
+mod object;
+pub mod report;
+
+pub use check::{check, CheckOptions, Checker, EngineError, Report, Stats};
+pub use finding::{Finding, Location, ObjectId, Severity};
+pub use input::SourceFile;
+pub use kvet_schema::{embedded_versions, KubeVersion};
+pub use object::{objects_of, Object};

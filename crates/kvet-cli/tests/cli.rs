@@ -1,0 +1,213 @@
+//! The `kvet` binary end to end: exit codes, stdin, and every output format.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn kvet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kvet"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run kvet")
+}
+
+fn kvet_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvet"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kvet");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait kvet")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn valid_manifests_exit_zero() {
+    let o = kvet(&["check", "fixtures/manifests/valid"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("0 errors, 0 warnings in 8 files"), "{}", stdout(&o));
+}
+
+#[test]
+fn findings_exit_one_and_show_the_snippet() {
+    let o = kvet(&["check", "fixtures/manifests/invalid/wrong-type.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("expected integer, got string \"3\""), "{out}");
+    assert!(out.contains("wrong-type.yaml:6:13"), "{out}");
+    assert!(out.contains("replicas: \"3\""), "{out}");
+    assert!(out.contains("kvet::schema"), "{out}");
+}
+
+#[test]
+fn unreadable_input_exits_two_but_reports_the_rest() {
+    let o = kvet(&[
+        "check",
+        "fixtures/manifests/does-not-exist.yaml",
+        "fixtures/manifests/invalid/wrong-type.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert!(out.contains("cannot read fixtures/manifests/does-not-exist.yaml"), "{out}");
+    assert!(out.contains("expected integer, got string"), "{out}");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(kvet(&["check"]).status.code(), Some(2));
+    assert_eq!(
+        kvet(&["check", "--kubernetes-version", "1.12", "fixtures/manifests/valid"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        kvet(&["check", "--output", "yaml", "fixtures/manifests/valid"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn fail_on_warning_turns_warnings_into_failures() {
+    let dup = "fixtures/manifests/invalid/duplicate-key.yaml";
+    assert_eq!(kvet(&["check", dup]).status.code(), Some(1));
+    assert_eq!(kvet(&["check", "--no-strict", dup]).status.code(), Some(0));
+    assert_eq!(
+        kvet(&["check", "--no-strict", "--fail-on", "warning", dup])
+            .status
+            .code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let o = kvet_stdin(
+        &["check", "-o", "json", "-"],
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  n: 1\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let f = &v["findings"][0];
+    assert_eq!(f["location"]["file"], "<stdin>");
+    assert_eq!(f["pointer"], "/data/n");
+    assert_eq!(f["location"]["line"], 6);
+}
+
+#[test]
+fn json_output_has_findings_and_summary() {
+    let o = kvet(&["check", "-o", "json", "fixtures/manifests/invalid/bad-enum.yaml"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["summary"]["objects"], 1);
+    assert_eq!(v["summary"]["errors"], v["findings"].as_array().unwrap().len());
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "schema");
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["object"]["kind"], "Service");
+    assert_eq!(f["object"]["name"], "bad-enum");
+    assert_eq!(f["pointer"], "/spec/type");
+    assert_eq!(f["location"]["line"], 6);
+    assert_eq!(f["location"]["column"], 9);
+}
+
+#[test]
+fn github_output_is_workflow_commands() {
+    let o = kvet(&["check", "-o", "github", "fixtures/manifests/invalid/wrong-type.yaml"]);
+    let out = stdout(&o);
+    let first = out.lines().next().expect("a line");
+    assert!(
+        first.starts_with("::error file=fixtures/manifests/invalid/wrong-type.yaml,line=6,col=13,"),
+        "{first}"
+    );
+    assert!(first.contains("title=kvet schema (Deployment wrong-type)::"), "{first}");
+}
+
+#[test]
+fn sarif_output_is_sarif_2_1_0() {
+    let o = kvet(&["check", "-o", "sarif", "fixtures/manifests/invalid/wrong-type.yaml"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "kvet");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let r = &run["results"][0];
+    let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[idx]["id"], r["ruleId"]);
+    let region = &r["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 6);
+    assert_eq!(region["startColumn"], 13);
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/manifests/invalid/wrong-type.yaml"
+    );
+}
+
+#[test]
+fn junit_output_names_failing_objects() {
+    let o = kvet(&[
+        "check",
+        "-o",
+        "junit",
+        "fixtures/manifests/invalid/wrong-type.yaml",
+        "fixtures/manifests/valid/service.yaml",
+    ]);
+    let out = stdout(&o);
+    assert!(out.starts_with("<?xml"), "{out}");
+    assert!(out.contains("<testsuite name=\"fixtures/manifests/valid/service.yaml\" tests=\"1\" failures=\"0\""), "{out}");
+    assert!(out.contains("<testcase name=\"apps/v1 Deployment wrong-type\""), "{out}");
+    assert!(out.contains("<failure type=\"schema\""), "{out}");
+    assert_eq!(out.matches("<testsuite ").count(), out.matches("</testsuite>").count());
+}
+
+#[test]
+fn summary_counts_kinds_and_rules() {
+    let o = kvet(&["check", "--summary", "fixtures/manifests/invalid"]);
+    let out = stdout(&o);
+    assert!(out.contains("Summary (Kubernetes 1.37)"), "{out}");
+    assert!(out.contains("Deployment"), "{out}");
+    assert!(out.contains("no-schema"), "{out}");
+}
+
+#[test]
+fn kind_filters() {
+    let o = kvet(&["check", "-o", "json", "--skip-kinds", "Deployment", "fixtures/manifests/invalid/wrong-type.yaml"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["summary"]["skipped"], 1);
+    let o = kvet(&["check", "-o", "json", "--only-kinds", "v1/Service", "fixtures/manifests/invalid"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    for f in v["findings"].as_array().unwrap() {
+        if let Some(kind) = f["object"]["kind"].as_str() {
+            assert_eq!(kind, "Service", "{f}");
+        }
+    }
+}
+
+#[test]
+fn schemas_list_shows_every_minor() {
+    let out = stdout(&kvet(&["schemas", "list"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.first(), Some(&"1.25"));
+    assert_eq!(lines.last(), Some(&"1.37  (default)"));
+    assert_eq!(lines.len(), 13);
+}

@@ -1,0 +1,329 @@
+//! The check pipeline: source files → objects → findings, in parallel.
+
+use crate::finding::{Finding, Location, Severity};
+use crate::input::SourceFile;
+use crate::object::{objects_of, Object};
+use kvet_schema::{KubeVersion, Lookup, SchemaCatalog, SchemaFetcher, SchemaOptions};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// What to check and how.
+#[derive(Clone)]
+pub struct CheckOptions {
+    /// Kubernetes minor to validate against.
+    pub kube_version: KubeVersion,
+    /// Unknown fields and duplicate keys are errors (otherwise unknown fields pass and
+    /// duplicate keys are warnings).
+    pub strict: bool,
+    /// Skip objects whose kind has no schema instead of reporting them.
+    pub ignore_missing_schemas: bool,
+    /// Kinds to skip (`Kind`, `apiVersion/Kind`).
+    pub skip_kinds: Vec<String>,
+    /// If not empty, check only these kinds.
+    pub only_kinds: Vec<String>,
+    /// kubeconform-style schema location templates (`default` = the embedded schemas).
+    pub schema_locations: Vec<String>,
+    /// How schema locations are fetched, when any are given.
+    pub fetcher: Option<Arc<dyn SchemaFetcher>>,
+    /// YAML parsing limits.
+    pub limits: kvet_yaml::Limits,
+}
+
+impl CheckOptions {
+    /// Defaults for a Kubernetes version: strict, all kinds.
+    pub fn new(kube_version: KubeVersion) -> Self {
+        CheckOptions {
+            kube_version,
+            strict: true,
+            ignore_missing_schemas: false,
+            skip_kinds: Vec::new(),
+            only_kinds: Vec::new(),
+            schema_locations: Vec::new(),
+            fetcher: None,
+            limits: kvet_yaml::Limits::default(),
+        }
+    }
+}
+
+/// Counts for `--summary` and for benchmarks.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// Files read.
+    pub files: usize,
+    /// Objects found.
+    pub objects: usize,
+    /// Objects validated against a schema.
+    pub validated: usize,
+    /// Objects skipped (by kind filters or missing schemas with `--ignore-missing-schemas`).
+    pub skipped: usize,
+    /// Objects per kind.
+    pub kinds: BTreeMap<String, usize>,
+}
+
+/// The result of a check.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Every finding, in deterministic order.
+    pub findings: Vec<Finding>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Whether any finding is at or above `level`.
+    pub fn fails_at(&self, level: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= level)
+    }
+}
+
+/// Why a checker could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The schema catalog refused the options.
+    #[error(transparent)]
+    Schema(#[from] kvet_schema::SchemaError),
+}
+
+/// A configured checker: the schema catalog for one Kubernetes version plus options.
+pub struct Checker {
+    catalog: SchemaCatalog,
+    opts: CheckOptions,
+}
+
+struct FileResult {
+    findings: Vec<Finding>,
+    objects: usize,
+    validated: usize,
+    skipped: usize,
+    kinds: BTreeMap<String, usize>,
+}
+
+impl Checker {
+    /// Builds the catalog for `opts.kube_version`.
+    pub fn new(opts: CheckOptions) -> Result<Self, EngineError> {
+        let catalog = SchemaCatalog::new(
+            opts.kube_version,
+            SchemaOptions {
+                strict: opts.strict,
+                locations: opts.schema_locations.clone(),
+                fetcher: opts.fetcher.clone(),
+            },
+        )?;
+        Ok(Checker { catalog, opts })
+    }
+
+    /// The schema catalog in use.
+    pub fn catalog(&self) -> &SchemaCatalog {
+        &self.catalog
+    }
+
+    /// Registers the CustomResourceDefinitions found in `files`, so their kinds validate.
+    /// Problems with a CRD are findings on it.
+    pub fn add_crds(&mut self, files: &[SourceFile]) -> Vec<Finding> {
+        let crd_files: Vec<&SourceFile> = files
+            .iter()
+            .filter(|f| f.text.contains("CustomResourceDefinition"))
+            .collect();
+        let parsed: Vec<(String, Vec<Object>)> = crd_files
+            .par_iter()
+            .map(|f| {
+                let stream = kvet_yaml::parse_stream(&f.text, &self.opts.limits);
+                let mut objects = Vec::new();
+                let mut ignored = Vec::new();
+                for doc in stream.documents {
+                    objects_of(&f.path, doc, &mut objects, &mut ignored);
+                }
+                objects.retain(|o| o.id.kind == "CustomResourceDefinition");
+                (f.path.clone(), objects)
+            })
+            .collect();
+        let mut findings = Vec::new();
+        for (path, objects) in parsed {
+            for obj in objects {
+                if let Err(e) = self.catalog.add_crd(&obj.value) {
+                    findings.push(Finding {
+                        rule: "crd".to_owned(),
+                        severity: Severity::Error,
+                        message: format!("cannot use this CustomResourceDefinition: {e}"),
+                        location: obj.anchor(&path),
+                        object: Some(obj.id.clone()),
+                        pointer: None,
+                        document: Some(obj.document),
+                    });
+                }
+            }
+        }
+        findings
+    }
+
+    /// Checks every file in parallel. CRDs among them should have been added first
+    /// (see [`check`], which does both).
+    pub fn check_files(&self, files: &[SourceFile]) -> Report {
+        let results: Vec<FileResult> = files.par_iter().map(|f| self.check_file(f)).collect();
+        let mut report = Report::default();
+        report.stats.files = files.len();
+        for r in results {
+            report.findings.extend(r.findings);
+            report.stats.objects += r.objects;
+            report.stats.validated += r.validated;
+            report.stats.skipped += r.skipped;
+            for (k, n) in r.kinds {
+                *report.stats.kinds.entry(k).or_default() += n;
+            }
+        }
+        report.findings.par_sort_by(Finding::order);
+        report
+    }
+
+    fn check_file(&self, file: &SourceFile) -> FileResult {
+        let mut res = FileResult {
+            findings: Vec::new(),
+            objects: 0,
+            validated: 0,
+            skipped: 0,
+            kinds: BTreeMap::new(),
+        };
+        let stream = kvet_yaml::parse_stream(&file.text, &self.opts.limits);
+        for e in &stream.errors {
+            res.findings.push(Finding {
+                rule: "yaml".to_owned(),
+                severity: Severity::Error,
+                message: match e.kind {
+                    kvet_yaml::ErrorKind::Syntax => format!("invalid YAML: {}", e.message),
+                    _ => e.message.clone(),
+                },
+                location: Location::from_span(&file.path, e.span),
+                object: None,
+                pointer: None,
+                document: Some(e.document),
+            });
+        }
+        let mut objects = Vec::new();
+        for doc in stream.documents {
+            let dup_severity = if self.opts.strict {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            for d in &doc.duplicate_keys {
+                res.findings.push(Finding {
+                    rule: "yaml-duplicate-key".to_owned(),
+                    severity: dup_severity,
+                    message: format!(
+                        "duplicate key \"{}\" (first set on line {}; the last value wins)",
+                        d.key, d.first.start.line
+                    ),
+                    location: Location::from_span(&file.path, d.second),
+                    object: None,
+                    pointer: Some(d.pointer.clone()),
+                    document: Some(doc.index),
+                });
+            }
+            objects_of(&file.path, doc, &mut objects, &mut res.findings);
+        }
+        res.objects = objects.len();
+        for obj in &objects {
+            *res.kinds.entry(obj.id.kind.clone()).or_default() += 1;
+            if !self.selected(obj) {
+                res.skipped += 1;
+                continue;
+            }
+            match self.catalog.lookup(&obj.id.api_version, &obj.id.kind) {
+                Lookup::Found(validator) => {
+                    res.validated += 1;
+                    for v in validator.validate(&obj.value) {
+                        res.findings.push(Finding {
+                            rule: "schema".to_owned(),
+                            severity: Severity::Error,
+                            location: obj.locate(&file.path, &v.pointer, v.at_key),
+                            message: v.message,
+                            object: Some(obj.id.clone()),
+                            pointer: Some(v.pointer),
+                            document: Some(obj.document),
+                        });
+                    }
+                }
+                Lookup::Failed(why) => {
+                    res.findings.push(Finding {
+                        rule: "no-schema".to_owned(),
+                        severity: Severity::Error,
+                        message: format!(
+                            "cannot load the schema for {} {}: {why}",
+                            obj.id.api_version, obj.id.kind
+                        ),
+                        location: obj.anchor(&file.path),
+                        object: Some(obj.id.clone()),
+                        pointer: None,
+                        document: Some(obj.document),
+                    });
+                }
+                Lookup::Missing => {
+                    if self.opts.ignore_missing_schemas {
+                        res.skipped += 1;
+                        continue;
+                    }
+                    res.findings.push(Finding {
+                        rule: "no-schema".to_owned(),
+                        severity: Severity::Error,
+                        message: self.missing_message(&obj.id.api_version, &obj.id.kind),
+                        location: obj.anchor(&file.path),
+                        object: Some(obj.id.clone()),
+                        pointer: None,
+                        document: Some(obj.document),
+                    });
+                }
+            }
+        }
+        res
+    }
+
+    fn missing_message(&self, api_version: &str, kind: &str) -> String {
+        let here = self.opts.kube_version;
+        let elsewhere = self.catalog.versions_with(api_version, kind);
+        let base = format!("no schema for {api_version} {kind} in Kubernetes {here}");
+        match (elsewhere.first(), elsewhere.last()) {
+            (Some(first), Some(last)) if *last < here => {
+                format!("{base}: the API was removed after {last} (served in {first}–{last})")
+            }
+            (Some(first), Some(_)) if *first > here => {
+                format!("{base}: the API was added in {first}")
+            }
+            (Some(first), Some(last)) => {
+                format!("{base} (it is known in {first}–{last})")
+            }
+            _ if !api_version.contains('/') || api_version.contains(".k8s.io/") => format!(
+                "{base}: not a built-in API of any embedded Kubernetes version; check the apiVersion and kind"
+            ),
+            _ => format!(
+                "{base}: unknown kind; give its CustomResourceDefinition as an input or with --crd, or use --ignore-missing-schemas"
+            ),
+        }
+    }
+
+    fn selected(&self, obj: &Object) -> bool {
+        let matches = |spec: &String| {
+            spec == &obj.id.kind
+                || *spec == format!("{}/{}", obj.id.api_version, obj.id.kind)
+                || spec.eq_ignore_ascii_case(&obj.id.kind)
+        };
+        if self.opts.skip_kinds.iter().any(matches) {
+            return false;
+        }
+        self.opts.only_kinds.is_empty() || self.opts.only_kinds.iter().any(matches)
+    }
+}
+
+/// Checks `files` with `opts`: registers CRDs found among them, then validates every object.
+pub fn check(files: &[SourceFile], opts: CheckOptions) -> Result<Report, EngineError> {
+    let mut checker = Checker::new(opts)?;
+    let crd_findings = checker.add_crds(files);
+    let mut report = checker.check_files(files);
+    if !crd_findings.is_empty() {
+        report.findings.extend(crd_findings);
+        report.findings.sort_by(Finding::order);
+    }
+    Ok(report)
+}

@@ -1,0 +1,145 @@
+//! Gathering inputs: files and directories on disk, or text handed in by a front end.
+
+use crate::finding::{Finding, Location, Severity};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One input text and the name findings will use for it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path as the user gave it (or `<stdin>`).
+    pub path: String,
+    /// The whole text.
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    /// An input that did not come from disk.
+    pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        SourceFile {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+}
+
+/// Largest input file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+fn is_manifest_name(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Expands paths into the manifest files to read: files as given, directories recursively
+/// (`.yaml`, `.yml`, `.json`; hidden directories skipped; symlinked directories not followed),
+/// in sorted order. Paths that do not exist become `input` findings.
+pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Finding>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, &mut files, &mut problems),
+            Ok(_) => files.push(p.clone()),
+            Err(e) => problems.push(input_finding(&p.display().to_string(), &e.to_string())),
+        }
+    }
+    (files, problems)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Finding>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(input_finding(&dir.display().to_string(), &e.to_string()));
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            if !hidden {
+                walk(&path, files, problems);
+            }
+        } else if is_manifest_name(&path) {
+            files.push(path);
+        }
+    }
+}
+
+/// Reads one file, turning every failure into a located finding.
+pub fn read_file(path: &Path) -> Result<SourceFile, Finding> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| input_finding(&name, &e.to_string()))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(input_finding(
+            &name,
+            &format!(
+                "file is {} bytes, larger than the limit of {} bytes",
+                meta.len(),
+                MAX_FILE_BYTES
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| input_finding(&name, &e.to_string()))?;
+    decode_text(&name, bytes)
+}
+
+/// Checks that input bytes are UTF-8 text, reporting the first bad byte's position if not.
+pub fn decode_text(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Finding> {
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{feff}') {
+                // A byte-order mark is not content; replace it so offsets stay aligned.
+                s.replace_range(..3, "   ");
+            }
+            Ok(SourceFile::new(name, s))
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]);
+            let line = prefix.matches('\n').count() as u32 + 1;
+            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            Err(Finding {
+                rule: "yaml".to_owned(),
+                severity: Severity::Error,
+                message: format!(
+                    "file is not UTF-8 text (binary data?): invalid byte 0x{:02x} at offset {valid}",
+                    bytes.get(valid).copied().unwrap_or(0)
+                ),
+                location: Location {
+                    file: name.to_owned(),
+                    line,
+                    column,
+                    end_line: line,
+                    end_column: column + 1,
+                    offset: valid as u32,
+                    length: 1,
+                },
+                object: None,
+                pointer: None,
+                document: None,
+            })
+        }
+    }
+}
+
+/// A finding for an input that could not be read at all.
+pub fn input_finding(name: &str, why: &str) -> Finding {
+    Finding {
+        rule: "input".to_owned(),
+        severity: Severity::Error,
+        message: format!("cannot read {name}: {why}"),
+        location: Location::file_only(name),
+        object: None,
+        pointer: None,
+        document: None,
+    }
+}

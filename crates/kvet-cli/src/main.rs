@@ -8,7 +8,6 @@ use kvet_engine::{
     embedded_versions, input, report, CheckOptions, Checker, Finding, KubeVersion, Report,
     Severity, SourceFile,
 };
-use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -162,16 +161,9 @@ fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
             disk.push(p.clone());
         }
     }
-    let (found, missing) = input::discover(&disk);
-    problems.extend(missing);
-    let read: Vec<Result<SourceFile, Finding>> =
-        found.par_iter().map(|p| input::read_file(p)).collect();
-    for r in read {
-        match r {
-            Ok(f) => files.push(f),
-            Err(f) => problems.push(f),
-        }
-    }
+    let (read, unreadable) = input::load(&disk);
+    files.extend(read);
+    problems.extend(unreadable);
     (files, problems)
 }
 

@@ -104,13 +104,13 @@ fn fail_on_warning_turns_warnings_into_failures() {
 fn stdin_is_read_with_dash() {
     let o = kvet_stdin(
         &["check", "-o", "json", "-"],
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  n: 1\n",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  count: 1\n",
     );
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let f = &v["findings"][0];
     assert_eq!(f["location"]["file"], "<stdin>");
-    assert_eq!(f["pointer"], "/data/n");
+    assert_eq!(f["pointer"], "/data/count");
     assert_eq!(f["location"]["line"], 6);
 }
 

@@ -3,7 +3,7 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::input::SourceFile;
 use crate::object::{objects_of, Object};
-use kvet_schema::{KubeVersion, Lookup, SchemaCatalog, SchemaFetcher, SchemaOptions};
+use kvet_schema::{embedded_versions, KubeVersion, Lookup, SchemaCatalog, SchemaFetcher, SchemaOptions};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -294,9 +294,17 @@ impl Checker {
             (Some(first), Some(last)) => {
                 format!("{base} (it is known in {first}–{last})")
             }
-            _ if !api_version.contains('/') || api_version.contains(".k8s.io/") => format!(
-                "{base}: not a built-in API of any embedded Kubernetes version; check the apiVersion and kind"
-            ),
+            // CRD groups must contain a dot; dotless groups and *.k8s.io are Kubernetes' own.
+            _ if is_builtin_group(api_version) => {
+                let all = embedded_versions();
+                let span = match (all.first(), all.last()) {
+                    (Some(a), Some(b)) => format!(" ({a}–{b})"),
+                    _ => String::new(),
+                };
+                format!(
+                    "{base}: no embedded Kubernetes version{span} serves this API; it was removed earlier or the apiVersion or kind is misspelled"
+                )
+            }
             _ => format!(
                 "{base}: unknown kind; give its CustomResourceDefinition as an input or with --crd, or use --ignore-missing-schemas"
             ),
@@ -313,6 +321,13 @@ impl Checker {
             return false;
         }
         self.opts.only_kinds.is_empty() || self.opts.only_kinds.iter().any(matches)
+    }
+}
+
+fn is_builtin_group(api_version: &str) -> bool {
+    match api_version.split_once('/') {
+        None => true,
+        Some((group, _)) => !group.contains('.') || group.ends_with(".k8s.io"),
     }
 }
 

@@ -73,6 +73,22 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Finding>) {
     }
 }
 
+/// Discovers and reads every input under `paths` in parallel; whatever cannot be read becomes
+/// a finding, and the rest are returned in discovery order.
+pub fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
+    use rayon::prelude::*;
+    let (found, mut problems) = discover(paths);
+    let read: Vec<Result<SourceFile, Finding>> = found.par_iter().map(|p| read_file(p)).collect();
+    let mut files = Vec::with_capacity(read.len());
+    for r in read {
+        match r {
+            Ok(f) => files.push(f),
+            Err(f) => problems.push(f),
+        }
+    }
+    (files, problems)
+}
+
 /// Reads one file, turning every failure into a located finding.
 pub fn read_file(path: &Path) -> Result<SourceFile, Finding> {
     let name = path.display().to_string();

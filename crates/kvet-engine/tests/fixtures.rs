@@ -1,56 +1,57 @@
 //! The check pipeline on the manifests under fixtures/: every finding asserted exactly.
 
-use kvet_engine::{check, input, CheckOptions, Finding, KubeVersion, Report, SourceFile};
+use kvet_engine::{input, CheckOptions, Checker, KubeVersion, Report};
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn load(rel: &[&str]) -> Vec<SourceFile> {
-    let base = root();
-    let paths: Vec<PathBuf> = rel.iter().map(|r| base.join(r)).collect();
-    let (files, problems) = input::discover(&paths);
-    assert!(problems.is_empty(), "{problems:?}");
-    files
-        .iter()
-        .map(|p| {
-            let mut f = match input::read_file(p) {
-                Ok(f) => f,
-                Err(finding) => SourceFile::new(p.display().to_string(), finding.message),
-            };
-            f.path = short(&f.path);
-            f
-        })
-        .collect()
-}
-
-fn short(p: &str) -> String {
-    p.rsplit_once("fixtures/").map_or(p.to_owned(), |(_, r)| r.to_owned())
-}
-
-fn version(v: &str) -> KubeVersion {
-    v.parse().expect("version")
+/// Checks `rel` paths (with `crds` as extra CRD inputs) the way the CLI does.
+fn run_with(rel: &[&str], crds: &[&str], opts: CheckOptions) -> Report {
+    let abs = |r: &[&str]| -> Vec<PathBuf> { r.iter().map(|p| root().join(p)).collect() };
+    let mut checker = Checker::new(opts).expect("checker");
+    let mut problems = Vec::new();
+    if !crds.is_empty() {
+        let (crd_files, p) = input::load(&abs(crds));
+        problems.extend(p);
+        problems.extend(checker.add_crds(&crd_files));
+    }
+    let (files, p) = input::load(&abs(rel));
+    problems.extend(p);
+    problems.extend(checker.add_crds(&files));
+    let mut report = checker.check_files(&files);
+    report.findings.extend(problems);
+    report.findings.sort_by(kvet_engine::Finding::order);
+    report
 }
 
 fn run(rel: &[&str], opts: CheckOptions) -> Report {
-    check(&load(rel), opts).expect("check")
+    run_with(rel, &[], opts)
 }
 
 fn latest() -> CheckOptions {
     CheckOptions::new(*kvet_engine::embedded_versions().last().expect("schemas"))
 }
 
-/// (file, rule, pointer, line, column, message) — compact enough to list every finding.
+fn at(v: &str) -> CheckOptions {
+    CheckOptions::new(v.parse::<KubeVersion>().expect("version"))
+}
+
+/// (file under fixtures/, rule, pointer, line, column, message)
 type Row = (String, String, String, u32, u32, String);
 
 fn rows(report: &Report) -> Vec<Row> {
     report
         .findings
         .iter()
-        .map(|f: &Finding| {
+        .map(|f| {
+            let file = f.location.file.replace('\\', "/");
+            let file = file
+                .rsplit_once("fixtures/")
+                .map_or(file.clone(), |(_, r)| r.to_owned());
             (
-                f.location.file.clone(),
+                file,
                 f.rule.clone(),
                 f.pointer.clone().unwrap_or_default(),
                 f.location.line,
@@ -79,4 +80,130 @@ fn valid_manifests_of_many_kinds_have_no_findings() {
     let kinds: Vec<&str> = report.stats.kinds.keys().map(String::as_str).collect();
     assert!(kinds.len() >= 10, "{kinds:?}");
     assert_eq!(report.stats.objects, report.stats.validated);
+    // The JSON List is flattened into its three items.
+    assert_eq!(report.stats.kinds.get("RoleBinding"), Some(&1));
+    assert_eq!(report.stats.objects, 17);
+}
+
+#[test]
+fn each_class_of_schema_error_is_located_exactly() {
+    let report = run(&["fixtures/manifests/invalid"], latest());
+    let q = "is not a valid quantity (a number with an optional suffix, such as 100m, 1.5, 128Mi, 1G or 1e3)";
+    assert_eq!(
+        rows(&report),
+        vec![
+            row("manifests/invalid/bad-enum.yaml", "schema", "/spec/type", 6, 9, "\"LoadBalancers\" is not one of \"ClusterIP\", \"NodePort\", \"LoadBalancer\", \"ExternalName\""),
+            row("manifests/invalid/bad-enum.yaml", "schema", "/spec/ports/0/protocol", 9, 17, "\"tcp\" is not one of \"TCP\", \"UDP\", \"SCTP\""),
+            row("manifests/invalid/duplicate-key.yaml", "yaml-duplicate-key", "/metadata/name", 5, 3, "duplicate key \"name\" (first set on line 4; the last value wins)"),
+            row("manifests/invalid/int-or-string.yaml", "schema", "/spec/strategy/rollingUpdate/maxSurge", 11, 17, "expected string or integer, got number 1.5"),
+            row("manifests/invalid/int-or-string.yaml", "schema", "/spec/strategy/rollingUpdate/maxUnavailable", 12, 23, "expected string or integer, got boolean true"),
+            row("manifests/invalid/missing-required.yaml", "schema", "/spec", 5, 1, "missing required field \"selector\""),
+            row("manifests/invalid/missing-required.yaml", "schema", "/spec/template/spec/containers/0", 12, 11, "missing required field \"name\""),
+            row("manifests/invalid/not-object.yaml", "object", "", 1, 1, "not a Kubernetes object: the document is a sequence"),
+            row("manifests/invalid/not-object.yaml", "object", "", 4, 1, "not a Kubernetes object: missing \"kind\""),
+            row("manifests/invalid/not-object.yaml", "no-schema", "", 9, 7, "no schema for example.com/v1 Widget in Kubernetes 1.37: unknown kind; give its CustomResourceDefinition as an input or with --crd, or use --ignore-missing-schemas"),
+            row("manifests/invalid/quantity.yaml", "schema", "/spec/containers/0/resources/requests/memory", 12, 19, &format!("\"1GB\" {q}")),
+            row("manifests/invalid/quantity.yaml", "schema", "/spec/containers/0/resources/limits/cpu", 14, 16, &format!("\"1 core\" {q}")),
+            row("manifests/invalid/quantity.yaml", "schema", "/spec/containers/0/resources/limits/memory", 15, 19, &format!("\"1e3Mi\" {q}")),
+            row("manifests/invalid/removed-api.yaml", "no-schema", "", 2, 7, "no schema for policy/v1beta1 PodSecurityPolicy in Kubernetes 1.37: no embedded Kubernetes version (1.25–1.37) serves this API; it was removed earlier or the apiVersion or kind is misspelled"),
+            row("manifests/invalid/secret-data.yaml", "schema", "/data/password", 6, 13, "\"not base64!\" is not valid base64 (format byte)"),
+            row("manifests/invalid/unknown-field.yaml", "schema", "/spec/containers/0/imagePullPolicyy", 9, 7, "unknown field \"imagePullPolicyy\""),
+            row("manifests/invalid/wrong-type.yaml", "schema", "/spec/replicas", 6, 13, "expected integer, got string \"3\""),
+            row("manifests/invalid/wrong-type.yaml", "schema", "/spec/template/spec/containers/0/ports/0/containerPort", 19, 30, "expected integer, got string \"http\""),
+        ]
+    );
+}
+
+#[test]
+fn non_strict_allows_unknown_fields_and_downgrades_duplicates() {
+    let mut opts = latest();
+    opts.strict = false;
+    let report = run(
+        &[
+            "fixtures/manifests/invalid/unknown-field.yaml",
+            "fixtures/manifests/invalid/duplicate-key.yaml",
+        ],
+        opts,
+    );
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].rule, "yaml-duplicate-key");
+    assert_eq!(report.findings[0].severity, kvet_engine::Severity::Warning);
+}
+
+#[test]
+fn custom_resources_validate_against_their_crd() {
+    let expected = vec![
+        row("manifests/crd/crontabs.yaml", "schema", "/spec/cronSpec", 18, 13, "\"every five minutes\" does not match the pattern ^(\\d+|\\*)(/\\d+)?(\\s+(\\d+|\\*)(/\\d+)?){4}$"),
+        row("manifests/crd/crontabs.yaml", "schema", "/spec/replicas", 20, 13, "20 is greater than the maximum: must be at most 10"),
+        row("manifests/crd/crontabs.yaml", "schema", "/spec/mode", 21, 9, "\"Sometimes\" is not one of \"Once\", \"Repeat\""),
+        row("manifests/crd/crontabs.yaml", "schema", "/spec/colour", 22, 3, "unknown field \"colour\""),
+    ];
+    // The CRD among the inputs …
+    assert_eq!(rows(&run(&["fixtures/manifests/crd"], latest())), expected);
+    // … or given with --crd.
+    let report = run_with(
+        &["fixtures/manifests/crd/crontabs.yaml"],
+        &["fixtures/manifests/crd/crontab-crd.yaml"],
+        latest(),
+    );
+    assert_eq!(rows(&report), expected);
+    // Without it the kind has no schema, unless missing schemas are ignored.
+    let report = run(&["fixtures/manifests/crd/crontabs.yaml"], latest());
+    assert!(report.findings.iter().all(|f| f.rule == "no-schema"));
+    assert_eq!(report.findings.len(), 3);
+    let mut opts = latest();
+    opts.ignore_missing_schemas = true;
+    let report = run(&["fixtures/manifests/crd/crontabs.yaml"], opts);
+    assert!(report.findings.is_empty());
+    assert_eq!(report.stats.skipped, 3);
+}
+
+#[test]
+fn validity_depends_on_the_kubernetes_version() {
+    let flow = "fixtures/manifests/versioned/flowschema-v1beta2.yaml";
+    let pod = "fixtures/manifests/versioned/pod-level-resources.yaml";
+    // flowcontrol v1beta2 was served until 1.28.
+    assert!(run(&[flow], at("1.28")).findings.is_empty());
+    let r = run(&[flow], at("1.29"));
+    assert_eq!(
+        rows(&r),
+        vec![row("manifests/versioned/flowschema-v1beta2.yaml", "no-schema", "", 2, 7, "no schema for flowcontrol.apiserver.k8s.io/v1beta2 FlowSchema in Kubernetes 1.29: the API was removed after 1.28 (served in 1.25–1.28)")]
+    );
+    // Pod-level resources appeared in 1.32.
+    assert!(run(&[pod], at("1.32")).findings.is_empty());
+    assert_eq!(
+        rows(&run(&[pod], at("1.31"))),
+        vec![row("manifests/versioned/pod-level-resources.yaml", "schema", "/spec/resources", 6, 3, "unknown field \"resources\"")]
+    );
+}
+
+#[test]
+fn broken_files_are_located_and_do_not_hide_the_others() {
+    let report = run(&["fixtures/manifests/broken"], latest());
+    assert_eq!(
+        rows(&report),
+        vec![
+            row("manifests/broken/alias-bomb.yaml", "yaml", "", 6, 8, "aliases expand to more than 100000 nodes (a \"billion laughs\" document?)"),
+            row("manifests/broken/binary.yaml", "yaml", "", 4, 10, "file is not UTF-8 text (binary data?): invalid byte 0x9f at offset 43"),
+            row("manifests/broken/deep.yaml", "yaml", "", 1, 259, "flow collections are nested deeper than the limit of 255 levels"),
+            row("manifests/broken/good.yaml", "schema", "/data/replicas", 6, 13, "expected string, got integer 3"),
+            row("manifests/broken/syntax.yaml", "yaml", "", 10, 5, "invalid YAML: illegal placement of ':' indicator"),
+            row("manifests/broken/truncated.yaml", "yaml", "", 6, 8, "invalid YAML: while scanning a quoted scalar, found unexpected end of stream"),
+        ]
+    );
+    // good.yaml and the document before syntax.yaml's error were checked.
+    assert_eq!(report.stats.objects, 2);
+}
+
+#[test]
+fn lazy_schema_loading_parses_only_what_one_object_needs() {
+    let checker = Checker::new(at("1.36")).expect("checker");
+    let files = vec![kvet_engine::SourceFile::new(
+        "one.yaml",
+        std::fs::read_to_string(root().join("fixtures/manifests/valid/service.yaml")).expect("read"),
+    )];
+    let report = checker.check_files(&files);
+    assert!(report.findings.is_empty());
+    let (parsed, total) = checker.catalog().definitions_parsed();
+    assert!(parsed > 0 && parsed * 10 < total, "parsed {parsed} of {total} definitions");
 }

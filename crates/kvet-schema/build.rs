@@ -35,7 +35,10 @@ fn main() {
     let mut out = String::from("/// Embedded bundles: (Kubernetes minor, zstd bytes).\npub(crate) static EMBEDDED: &[(u32, &[u8])] = &[\n");
     for (minor, path) in &found {
         let p = path.canonicalize().unwrap_or_else(|_| path.clone());
-        out.push_str(&format!("    ({minor}, include_bytes!({:?})),\n", p.display().to_string()));
+        out.push_str(&format!(
+            "    ({minor}, include_bytes!({:?})),\n",
+            p.display().to_string()
+        ));
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("out dir")).join("embedded.rs");

@@ -154,7 +154,14 @@ pub fn regen(args: &[String]) -> Result<(), String> {
         Some(i) => PathBuf::from(args.get(i + 1).ok_or("--wheel needs a path")?),
         None => {
             let status = Command::new("python3")
-                .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d"])
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "-d",
+                ])
                 .arg(&work)
                 .arg(format!("{PACKAGE}=={VERSION}"))
                 .status()

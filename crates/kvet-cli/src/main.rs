@@ -134,7 +134,11 @@ fn main() -> ExitCode {
             let newest = versions.last().copied();
             let mut out = std::io::stdout().lock();
             for v in &versions {
-                let mark = if Some(*v) == newest { "  (default)" } else { "" };
+                let mark = if Some(*v) == newest {
+                    "  (default)"
+                } else {
+                    ""
+                };
                 let _ = writeln!(out, "{v}{mark}");
             }
             ExitCode::SUCCESS
@@ -153,7 +157,7 @@ fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
             match std::io::stdin().read_to_end(&mut buf) {
                 Ok(_) => match input::decode_text("<stdin>", buf) {
                     Ok(f) => files.push(f),
-                    Err(f) => problems.push(f),
+                    Err(f) => problems.push(*f),
                 },
                 Err(e) => problems.push(input::input_finding("<stdin>", &e.to_string())),
             }

@@ -113,12 +113,7 @@ pub fn render(
             let _ = writeln!(
                 out,
                 "{}:{}:{}: {}: {} [{}]",
-                f.location.file,
-                f.location.line,
-                f.location.column,
-                f.severity,
-                f.message,
-                f.rule
+                f.location.file, f.location.line, f.location.column, f.severity, f.message, f.rule
             );
         }
     }
@@ -133,7 +128,8 @@ fn tally(report: &Report) -> String {
     let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
     let (e, w) = (count(Severity::Error), count(Severity::Warning));
     let s = &report.stats;
-    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
         "{}, {} in {} ({}{})\n",
         plural(e, "error", "errors"),
@@ -175,7 +171,11 @@ pub fn summary(report: &Report, version: KubeVersion) -> String {
             kind_findings.get(kind.as_str()).copied().unwrap_or(0)
         );
     }
-    let _ = writeln!(out, "  {:<40} {:>8} {:>9} {:>6}", "rule", "errors", "warnings", "info");
+    let _ = writeln!(
+        out,
+        "  {:<40} {:>8} {:>9} {:>6}",
+        "rule", "errors", "warnings", "info"
+    );
     for (rule, (e, w, i)) in &rules {
         let _ = writeln!(out, "  {rule:<40} {e:>8} {w:>9} {i:>6}");
     }

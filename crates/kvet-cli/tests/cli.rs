@@ -43,7 +43,11 @@ fn stdout(o: &Output) -> String {
 fn valid_manifests_exit_zero() {
     let o = kvet(&["check", "fixtures/manifests/valid"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(stdout(&o).contains("0 errors, 0 warnings in 8 files"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("0 errors, 0 warnings in 8 files"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -66,7 +70,10 @@ fn unreadable_input_exits_two_but_reports_the_rest() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     let out = stdout(&o);
-    assert!(out.contains("cannot read fixtures/manifests/does-not-exist.yaml"), "{out}");
+    assert!(
+        out.contains("cannot read fixtures/manifests/does-not-exist.yaml"),
+        "{out}"
+    );
     assert!(out.contains("expected integer, got string"), "{out}");
 }
 
@@ -74,9 +81,14 @@ fn unreadable_input_exits_two_but_reports_the_rest() {
 fn usage_errors_exit_two() {
     assert_eq!(kvet(&["check"]).status.code(), Some(2));
     assert_eq!(
-        kvet(&["check", "--kubernetes-version", "1.12", "fixtures/manifests/valid"])
-            .status
-            .code(),
+        kvet(&[
+            "check",
+            "--kubernetes-version",
+            "1.12",
+            "fixtures/manifests/valid"
+        ])
+        .status
+        .code(),
         Some(2)
     );
     assert_eq!(
@@ -116,10 +128,18 @@ fn stdin_is_read_with_dash() {
 
 #[test]
 fn json_output_has_findings_and_summary() {
-    let o = kvet(&["check", "-o", "json", "fixtures/manifests/invalid/bad-enum.yaml"]);
+    let o = kvet(&[
+        "check",
+        "-o",
+        "json",
+        "fixtures/manifests/invalid/bad-enum.yaml",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["summary"]["objects"], 1);
-    assert_eq!(v["summary"]["errors"], v["findings"].as_array().unwrap().len());
+    assert_eq!(
+        v["summary"]["errors"],
+        v["findings"].as_array().unwrap().len()
+    );
     let f = &v["findings"][0];
     assert_eq!(f["rule"], "schema");
     assert_eq!(f["severity"], "error");
@@ -132,19 +152,32 @@ fn json_output_has_findings_and_summary() {
 
 #[test]
 fn github_output_is_workflow_commands() {
-    let o = kvet(&["check", "-o", "github", "fixtures/manifests/invalid/wrong-type.yaml"]);
+    let o = kvet(&[
+        "check",
+        "-o",
+        "github",
+        "fixtures/manifests/invalid/wrong-type.yaml",
+    ]);
     let out = stdout(&o);
     let first = out.lines().next().expect("a line");
     assert!(
         first.starts_with("::error file=fixtures/manifests/invalid/wrong-type.yaml,line=6,col=13,"),
         "{first}"
     );
-    assert!(first.contains("title=kvet schema (Deployment wrong-type)::"), "{first}");
+    assert!(
+        first.contains("title=kvet schema (Deployment wrong-type)::"),
+        "{first}"
+    );
 }
 
 #[test]
 fn sarif_output_is_sarif_2_1_0() {
-    let o = kvet(&["check", "-o", "sarif", "fixtures/manifests/invalid/wrong-type.yaml"]);
+    let o = kvet(&[
+        "check",
+        "-o",
+        "sarif",
+        "fixtures/manifests/invalid/wrong-type.yaml",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
@@ -173,10 +206,21 @@ fn junit_output_names_failing_objects() {
     ]);
     let out = stdout(&o);
     assert!(out.starts_with("<?xml"), "{out}");
-    assert!(out.contains("<testsuite name=\"fixtures/manifests/valid/service.yaml\" tests=\"1\" failures=\"0\""), "{out}");
-    assert!(out.contains("<testcase name=\"apps/v1 Deployment wrong-type\""), "{out}");
+    assert!(
+        out.contains(
+            "<testsuite name=\"fixtures/manifests/valid/service.yaml\" tests=\"1\" failures=\"0\""
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("<testcase name=\"apps/v1 Deployment wrong-type\""),
+        "{out}"
+    );
     assert!(out.contains("<failure type=\"schema\""), "{out}");
-    assert_eq!(out.matches("<testsuite ").count(), out.matches("</testsuite>").count());
+    assert_eq!(
+        out.matches("<testsuite ").count(),
+        out.matches("</testsuite>").count()
+    );
 }
 
 #[test]
@@ -190,11 +234,25 @@ fn summary_counts_kinds_and_rules() {
 
 #[test]
 fn kind_filters() {
-    let o = kvet(&["check", "-o", "json", "--skip-kinds", "Deployment", "fixtures/manifests/invalid/wrong-type.yaml"]);
+    let o = kvet(&[
+        "check",
+        "-o",
+        "json",
+        "--skip-kinds",
+        "Deployment",
+        "fixtures/manifests/invalid/wrong-type.yaml",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["findings"].as_array().unwrap().len(), 0);
     assert_eq!(v["summary"]["skipped"], 1);
-    let o = kvet(&["check", "-o", "json", "--only-kinds", "v1/Service", "fixtures/manifests/invalid"]);
+    let o = kvet(&[
+        "check",
+        "-o",
+        "json",
+        "--only-kinds",
+        "v1/Service",
+        "fixtures/manifests/invalid",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     for f in v["findings"].as_array().unwrap() {
         if let Some(kind) = f["object"]["kind"].as_str() {
@@ -210,4 +268,24 @@ fn schemas_list_shows_every_minor() {
     assert_eq!(lines.first(), Some(&"1.25"));
     assert_eq!(lines.last(), Some(&"1.37  (default)"));
     assert_eq!(lines.len(), 13);
+}
+
+#[test]
+fn schema_location_templates_read_local_catalogs() {
+    let o = kvet(&[
+        "check",
+        "-o",
+        "json",
+        "--schema-location",
+        "fixtures/schema-location/{{ .ResourceKind }}{{ .KindSuffix }}.json",
+        "--schema-location",
+        "default",
+        "fixtures/schema-location/widget.yaml",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{v}");
+    assert_eq!(findings[0]["pointer"], "/spec/size");
+    assert_eq!(findings[0]["location"]["line"], 6);
+    assert_eq!(v["summary"]["validated"], 2);
 }

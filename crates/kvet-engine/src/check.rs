@@ -3,7 +3,9 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::input::SourceFile;
 use crate::object::{objects_of, Object};
-use kvet_schema::{embedded_versions, KubeVersion, Lookup, SchemaCatalog, SchemaFetcher, SchemaOptions};
+use kvet_schema::{
+    embedded_versions, KubeVersion, Lookup, SchemaCatalog, SchemaFetcher, SchemaOptions,
+};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -78,37 +78,39 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Finding>) {
 pub fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
     use rayon::prelude::*;
     let (found, mut problems) = discover(paths);
-    let read: Vec<Result<SourceFile, Finding>> = found.par_iter().map(|p| read_file(p)).collect();
+    let read: Vec<Result<SourceFile, Box<Finding>>> =
+        found.par_iter().map(|p| read_file(p)).collect();
     let mut files = Vec::with_capacity(read.len());
     for r in read {
         match r {
             Ok(f) => files.push(f),
-            Err(f) => problems.push(f),
+            Err(f) => problems.push(*f),
         }
     }
     (files, problems)
 }
 
 /// Reads one file, turning every failure into a located finding.
-pub fn read_file(path: &Path) -> Result<SourceFile, Finding> {
+pub fn read_file(path: &Path) -> Result<SourceFile, Box<Finding>> {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| input_finding(&name, &e.to_string()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| Box::new(input_finding(&name, &e.to_string())))?;
     if meta.len() > MAX_FILE_BYTES {
-        return Err(input_finding(
+        return Err(Box::new(input_finding(
             &name,
             &format!(
                 "file is {} bytes, larger than the limit of {} bytes",
                 meta.len(),
                 MAX_FILE_BYTES
             ),
-        ));
+        )));
     }
-    let bytes = std::fs::read(path).map_err(|e| input_finding(&name, &e.to_string()))?;
+    let bytes = std::fs::read(path).map_err(|e| Box::new(input_finding(&name, &e.to_string())))?;
     decode_text(&name, bytes)
 }
 
 /// Checks that input bytes are UTF-8 text, reporting the first bad byte's position if not.
-pub fn decode_text(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Finding> {
+pub fn decode_text(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Box<Finding>> {
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with('\u{feff}') {
@@ -123,7 +125,7 @@ pub fn decode_text(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Finding> {
             let prefix = String::from_utf8_lossy(&bytes[..valid]);
             let line = prefix.matches('\n').count() as u32 + 1;
             let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-            Err(Finding {
+            Err(Box::new(Finding {
                 rule: "yaml".to_owned(),
                 severity: Severity::Error,
                 message: format!(
@@ -142,7 +144,7 @@ pub fn decode_text(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Finding> {
                 object: None,
                 pointer: None,
                 document: None,
-            })
+            }))
         }
     }
 }

@@ -129,7 +129,10 @@ fn push_object(
         Value::Object(map) => {
             let missing: Vec<&str> = ["apiVersion", "kind"]
                 .into_iter()
-                .filter(|k| !map.get(*k).is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty())))
+                .filter(|k| {
+                    map.get(*k)
+                        .is_none_or(|v| v.as_str().is_none_or(str::is_empty))
+                })
                 .collect();
             (!missing.is_empty()).then(|| {
                 format!(

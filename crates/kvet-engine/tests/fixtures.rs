@@ -173,7 +173,14 @@ fn validity_depends_on_the_kubernetes_version() {
     assert!(run(&[pod], at("1.32")).findings.is_empty());
     assert_eq!(
         rows(&run(&[pod], at("1.31"))),
-        vec![row("manifests/versioned/pod-level-resources.yaml", "schema", "/spec/resources", 6, 3, "unknown field \"resources\"")]
+        vec![row(
+            "manifests/versioned/pod-level-resources.yaml",
+            "schema",
+            "/spec/resources",
+            6,
+            3,
+            "unknown field \"resources\""
+        )]
     );
 }
 
@@ -183,12 +190,54 @@ fn broken_files_are_located_and_do_not_hide_the_others() {
     assert_eq!(
         rows(&report),
         vec![
-            row("manifests/broken/alias-bomb.yaml", "yaml", "", 6, 8, "aliases expand to more than 100000 nodes (a \"billion laughs\" document?)"),
-            row("manifests/broken/binary.yaml", "yaml", "", 4, 10, "file is not UTF-8 text (binary data?): invalid byte 0x9f at offset 43"),
-            row("manifests/broken/deep.yaml", "yaml", "", 1, 259, "flow collections are nested deeper than the limit of 255 levels"),
-            row("manifests/broken/good.yaml", "schema", "/data/replicas", 6, 13, "expected string, got integer 3"),
-            row("manifests/broken/syntax.yaml", "yaml", "", 10, 5, "invalid YAML: illegal placement of ':' indicator"),
-            row("manifests/broken/truncated.yaml", "yaml", "", 6, 8, "invalid YAML: while scanning a quoted scalar, found unexpected end of stream"),
+            row(
+                "manifests/broken/alias-bomb.yaml",
+                "yaml",
+                "",
+                6,
+                8,
+                "aliases expand to more than 100000 nodes (a \"billion laughs\" document?)"
+            ),
+            row(
+                "manifests/broken/binary.yaml",
+                "yaml",
+                "",
+                4,
+                10,
+                "file is not UTF-8 text (binary data?): invalid byte 0x9f at offset 43"
+            ),
+            row(
+                "manifests/broken/deep.yaml",
+                "yaml",
+                "",
+                1,
+                259,
+                "flow collections are nested deeper than the limit of 255 levels"
+            ),
+            row(
+                "manifests/broken/good.yaml",
+                "schema",
+                "/data/replicas",
+                6,
+                13,
+                "expected string, got integer 3"
+            ),
+            row(
+                "manifests/broken/syntax.yaml",
+                "yaml",
+                "",
+                10,
+                5,
+                "invalid YAML: illegal placement of ':' indicator"
+            ),
+            row(
+                "manifests/broken/truncated.yaml",
+                "yaml",
+                "",
+                6,
+                8,
+                "invalid YAML: while scanning a quoted scalar, found unexpected end of stream"
+            ),
         ]
     );
     // good.yaml and the document before syntax.yaml's error were checked.
@@ -200,10 +249,14 @@ fn lazy_schema_loading_parses_only_what_one_object_needs() {
     let checker = Checker::new(at("1.36")).expect("checker");
     let files = vec![kvet_engine::SourceFile::new(
         "one.yaml",
-        std::fs::read_to_string(root().join("fixtures/manifests/valid/service.yaml")).expect("read"),
+        std::fs::read_to_string(root().join("fixtures/manifests/valid/service.yaml"))
+            .expect("read"),
     )];
     let report = checker.check_files(&files);
     assert!(report.findings.is_empty());
     let (parsed, total) = checker.catalog().definitions_parsed();
-    assert!(parsed > 0 && parsed * 10 < total, "parsed {parsed} of {total} definitions");
+    assert!(
+        parsed > 0 && parsed * 10 < total,
+        "parsed {parsed} of {total} definitions"
+    );
 }

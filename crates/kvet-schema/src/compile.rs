@@ -161,7 +161,10 @@ impl<'d> Compiler<'d> {
 
     /// Compiles the named definition (memoised, so recursive schemas terminate).
     pub(crate) fn definition(&mut self, name: &str, mode: Mode) -> Option<NodeId> {
-        let strict = matches!(mode, Mode::BuiltIn { strict: true } | Mode::Crd { strict: true });
+        let strict = matches!(
+            mode,
+            Mode::BuiltIn { strict: true } | Mode::Crd { strict: true }
+        );
         if let Some(id) = self.memo.get(&(name.to_owned(), strict)) {
             return Some(*id);
         }
@@ -226,7 +229,8 @@ impl<'d> Compiler<'d> {
         if m.get("nullable").and_then(Value::as_bool) == Some(true) && n.types != 0 {
             n.types |= T_NULL;
         }
-        let int_or_string = m.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
+        let int_or_string =
+            m.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
         if int_or_string {
             n.types = T_INT | T_STR | if crd { T_NULL } else { 0 };
         }
@@ -248,7 +252,10 @@ impl<'d> Compiler<'d> {
             list.sort_by(|a, b| a.0.cmp(&b.0));
             n.props = list;
         }
-        if m.get("x-kubernetes-embedded-resource").and_then(Value::as_bool) == Some(true) {
+        if m.get("x-kubernetes-embedded-resource")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
             self.add_object_header(&mut n, mode);
         }
         n.additional = match m.get("additionalProperties") {
@@ -266,7 +273,11 @@ impl<'d> Compiler<'d> {
             },
         };
         if let Some(Value::Array(req)) = m.get("required") {
-            n.required = req.iter().filter_map(Value::as_str).map(Into::into).collect();
+            n.required = req
+                .iter()
+                .filter_map(Value::as_str)
+                .map(Into::into)
+                .collect();
         }
         if let Some(items) = m.get("items") {
             let items = match items {
@@ -298,7 +309,11 @@ impl<'d> Compiler<'d> {
         }
         // oneOf/anyOf of plain types (IntOrString, Quantity) fold into a type union.
         for list in [&mut n.one_of, &mut n.any_of] {
-            if !list.is_empty() && list.iter().all(|id| self.nodes[*id as usize].is_type_only()) {
+            if !list.is_empty()
+                && list
+                    .iter()
+                    .all(|id| self.nodes[*id as usize].is_type_only())
+            {
                 let union = list
                     .iter()
                     .fold(0u8, |a, id| a | self.nodes[*id as usize].types);
@@ -312,7 +327,9 @@ impl<'d> Compiler<'d> {
         if let Some(p) = m.get("pattern").and_then(Value::as_str) {
             match Regex::new(p) {
                 Ok(r) => n.pattern = Some((r, p.into())),
-                Err(e) => self.errors.push(format!("pattern {p:?} is not a valid regex: {e}")),
+                Err(e) => self
+                    .errors
+                    .push(format!("pattern {p:?} is not a valid regex: {e}")),
             }
         }
         let num = |k: &str| m.get(k).and_then(Value::as_f64);
@@ -348,7 +365,10 @@ impl<'d> Compiler<'d> {
     /// Adds apiVersion, kind and metadata (as ObjectMeta) to an object node, as the API server
     /// does for the root of a custom resource and for embedded resources.
     pub(crate) fn add_object_header(&mut self, n: &mut Node, mode: Mode) {
-        let strict = matches!(mode, Mode::Crd { strict: true } | Mode::BuiltIn { strict: true });
+        let strict = matches!(
+            mode,
+            Mode::Crd { strict: true } | Mode::BuiltIn { strict: true }
+        );
         let s = self.of_type(T_STR);
         let k = self.of_type(T_STR);
         let meta = self

@@ -136,7 +136,12 @@ impl SchemaCatalog {
         let compiled = crd::compile_crd(crd, &self.bundle, self.opts.strict)?;
         let mut added = Vec::new();
         for (api_version, kind, validator) in compiled {
-            put(&self.crds, &api_version, &kind, Lookup::Found(Arc::new(validator)));
+            put(
+                &self.crds,
+                &api_version,
+                &kind,
+                Lookup::Found(Arc::new(validator)),
+            );
             added.push((api_version, kind));
         }
         Ok(added)
@@ -194,7 +199,12 @@ impl SchemaCatalog {
             return Lookup::Missing;
         };
         let mut c = Compiler::new(self.bundle.as_ref());
-        let Some(root) = c.definition(def, Mode::BuiltIn { strict: self.opts.strict }) else {
+        let Some(root) = c.definition(
+            def,
+            Mode::BuiltIn {
+                strict: self.opts.strict,
+            },
+        ) else {
             return Lookup::Missing;
         };
         Lookup::Found(Arc::new(Validator {

@@ -41,7 +41,11 @@ pub fn expand_location(
         ("NormalizedKubernetesVersion", format!("v{version}.0")),
         (
             "StrictSuffix",
-            if strict { "-strict".into() } else { String::new() },
+            if strict {
+                "-strict".into()
+            } else {
+                String::new()
+            },
         ),
         ("ResourceKind", kind.to_lowercase()),
         ("ResourceAPIVersion", ver.to_owned()),

@@ -225,7 +225,10 @@ impl Validator {
             if self.sub_ok(not, value) {
                 out.push(Violation {
                     pointer: ptr.clone(),
-                    message: format!("{} matches a schema it must not match (not)", describe(value)),
+                    message: format!(
+                        "{} matches a schema it must not match (not)",
+                        describe(value)
+                    ),
                     keyword: Keyword::Composition,
                     at_key: false,
                 });
@@ -278,10 +281,18 @@ impl Validator {
         }
         let count = map.len() as u64;
         if let Some(min) = n.min_props.filter(|m| count < *m) {
-            out.push(self.simple(ptr, Keyword::Properties, format!("has {count} fields, fewer than the minimum of {min}")));
+            out.push(self.simple(
+                ptr,
+                Keyword::Properties,
+                format!("has {count} fields, fewer than the minimum of {min}"),
+            ));
         }
         if let Some(max) = n.max_props.filter(|m| count > *m) {
-            out.push(self.simple(ptr, Keyword::Properties, format!("has {count} fields, more than the maximum of {max}")));
+            out.push(self.simple(
+                ptr,
+                Keyword::Properties,
+                format!("has {count} fields, more than the maximum of {max}"),
+            ));
         }
     }
 
@@ -305,16 +316,28 @@ impl Validator {
         }
         let count = items.len() as u64;
         if let Some(min) = n.min_items.filter(|m| count < *m) {
-            out.push(self.simple(ptr, Keyword::Items, format!("has {count} items, fewer than the minimum of {min}")));
+            out.push(self.simple(
+                ptr,
+                Keyword::Items,
+                format!("has {count} items, fewer than the minimum of {min}"),
+            ));
         }
         if let Some(max) = n.max_items.filter(|m| count > *m) {
-            out.push(self.simple(ptr, Keyword::Items, format!("has {count} items, more than the maximum of {max}")));
+            out.push(self.simple(
+                ptr,
+                Keyword::Items,
+                format!("has {count} items, more than the maximum of {max}"),
+            ));
         }
         if n.unique_items || n.list_set {
             for (i, v) in items.iter().enumerate() {
                 if items[..i].contains(v) {
                     let _ = write!(ptr, "/{i}");
-                    out.push(self.simple(ptr, Keyword::Unique, format!("duplicate value {}", literal(v))));
+                    out.push(self.simple(
+                        ptr,
+                        Keyword::Unique,
+                        format!("duplicate value {}", literal(v)),
+                    ));
                     ptr.truncate(len);
                 }
             }
@@ -336,14 +359,18 @@ impl Validator {
                         .map(|(k, v)| format!("{k}={}", literal(v)))
                         .collect();
                     let _ = write!(ptr, "/{i}");
-                    out.push(self.simple(ptr, Keyword::Unique, format!("duplicate entry with {}", desc.join(", "))));
+                    out.push(self.simple(
+                        ptr,
+                        Keyword::Unique,
+                        format!("duplicate entry with {}", desc.join(", ")),
+                    ));
                     ptr.truncate(len);
                 }
             }
         }
     }
 
-    fn check_string(&self, n: &Node, s: &str, ptr: &mut String, out: &mut Vec<Violation>) {
+    fn check_string(&self, n: &Node, s: &str, ptr: &str, out: &mut Vec<Violation>) {
         let bad_format = match n.format {
             Format::Byte if !formats::is_base64(s) => Some("is not valid base64 (format byte)".to_owned()),
             Format::DateTime if !formats::is_date_time(s) => {
@@ -360,21 +387,33 @@ impl Validator {
         }
         if let Some((re, src)) = &n.pattern {
             if !re.is_match(s) {
-                out.push(self.simple(ptr, Keyword::Pattern, format!("{} does not match the pattern {src}", quote(s))));
+                out.push(self.simple(
+                    ptr,
+                    Keyword::Pattern,
+                    format!("{} does not match the pattern {src}", quote(s)),
+                ));
             }
         }
         if n.min_length.is_some() || n.max_length.is_some() {
             let chars = s.chars().count() as u64;
             if let Some(min) = n.min_length.filter(|m| chars < *m) {
-                out.push(self.simple(ptr, Keyword::Length, format!("{} is shorter than {min} characters", quote(s))));
+                out.push(self.simple(
+                    ptr,
+                    Keyword::Length,
+                    format!("{} is shorter than {min} characters", quote(s)),
+                ));
             }
             if let Some(max) = n.max_length.filter(|m| chars > *m) {
-                out.push(self.simple(ptr, Keyword::Length, format!("{} is longer than {max} characters", quote(s))));
+                out.push(self.simple(
+                    ptr,
+                    Keyword::Length,
+                    format!("{} is longer than {max} characters", quote(s)),
+                ));
             }
         }
     }
 
-    fn check_number(&self, n: &Node, v: &Value, ptr: &mut String, out: &mut Vec<Violation>) {
+    fn check_number(&self, n: &Node, v: &Value, ptr: &str, out: &mut Vec<Violation>) {
         let range_err = match n.format {
             Format::Int32 => match v.as_i64() {
                 Some(i) if i32::try_from(i).is_ok() => None,
@@ -394,13 +433,21 @@ impl Validator {
         if let Some((min, excl)) = n.minimum {
             if x < min || (excl && x == min) {
                 let word = if excl { "more than" } else { "at least" };
-                out.push(self.simple(ptr, Keyword::Range, format!("{v} is less than the minimum: must be {word} {min}")));
+                out.push(self.simple(
+                    ptr,
+                    Keyword::Range,
+                    format!("{v} is less than the minimum: must be {word} {min}"),
+                ));
             }
         }
         if let Some((max, excl)) = n.maximum {
             if x > max || (excl && x == max) {
                 let word = if excl { "less than" } else { "at most" };
-                out.push(self.simple(ptr, Keyword::Range, format!("{v} is greater than the maximum: must be {word} {max}")));
+                out.push(self.simple(
+                    ptr,
+                    Keyword::Range,
+                    format!("{v} is greater than the maximum: must be {word} {max}"),
+                ));
             }
         }
         if let Some(m) = n.multiple_of {

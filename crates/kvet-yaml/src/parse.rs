@@ -113,7 +113,10 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
                 };
                 out.errors.push(YamlError {
                     message,
-                    span: Span { start: pos, end: pos },
+                    span: Span {
+                        start: pos,
+                        end: pos,
+                    },
                     document: doc_index,
                     kind,
                 });
@@ -175,7 +178,10 @@ impl Offsets {
     fn new(text: &str) -> Self {
         let len = text.len() as u32;
         if text.is_ascii() {
-            return Offsets { table: Vec::new(), len };
+            return Offsets {
+                table: Vec::new(),
+                len,
+            };
         }
         let mut table: Vec<u32> = text.char_indices().map(|(b, _)| b as u32).collect();
         table.push(len);
@@ -322,7 +328,9 @@ impl<'l> DocBuilder<'l> {
                     ScalarStyle::Plain => Style::Plain,
                     _ => Style::Quoted,
                 };
-                let tag = tag.as_deref().map(|t: &Tag| (t.handle.as_str(), t.suffix.as_str()));
+                let tag = tag
+                    .as_deref()
+                    .map(|t: &Tag| (t.handle.as_str(), t.suffix.as_str()));
                 if self.expecting_key() {
                     let key = if style == Style::Plain
                         && text == "<<"
@@ -499,7 +507,12 @@ impl<'l> DocBuilder<'l> {
         out
     }
 
-    fn push_value(&mut self, value: Value, node: u32, weight: u64) -> Result<(), (ErrorKind, String)> {
+    fn push_value(
+        &mut self,
+        value: Value,
+        node: u32,
+        weight: u64,
+    ) -> Result<(), (ErrorKind, String)> {
         let mut duplicate = None;
         let mut merge = None;
         match self.stack.last_mut() {

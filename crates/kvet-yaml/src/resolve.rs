@@ -439,7 +439,11 @@ mod tests {
             ("1_000", json!(1000), "underscores ignored"),
             ("+12", json!(12), "explicit plus"),
             ("-12", json!(-12), "negative"),
-            ("09", json!(9), "invalid octal falls back to a float, as in go-yaml"),
+            (
+                "09",
+                json!(9),
+                "invalid octal falls back to a float, as in go-yaml",
+            ),
             ("1234567", json!(1234567), "plain decimal"),
             ("0", json!(0), "zero"),
             ("yes", json!(true), "yes is true"),
@@ -461,19 +465,39 @@ mod tests {
             ("", json!(null), "empty is null"),
             ("1.5", json!(1.5), "float"),
             (".5", json!(0.5), "leading dot float"),
-            ("1e3", json!(1000), "exponent float that is integral becomes an integer"),
-            ("3.0", json!(3), "integral float becomes an integer via Go's JSON encoder"),
+            (
+                "1e3",
+                json!(1000),
+                "exponent float that is integral becomes an integer",
+            ),
+            (
+                "3.0",
+                json!(3),
+                "integral float becomes an integer via Go's JSON encoder",
+            ),
             ("1.5e-3", json!(0.0015), "small float"),
             ("1_0.5", json!(10.5), "underscores in floats"),
-            ("9223372036854775807", json!(9223372036854775807i64), "i64 max"),
-            ("18446744073709551615", json!(18446744073709551615u64), "u64 max"),
+            (
+                "9223372036854775807",
+                json!(9223372036854775807i64),
+                "i64 max",
+            ),
+            (
+                "18446744073709551615",
+                json!(18446744073709551615u64),
+                "u64 max",
+            ),
             ("2001-12-14", json!("2001-12-14"), "date stays a string"),
             (
                 "2001-12-14T21:59:43.10Z",
                 json!("2001-12-14T21:59:43.10Z"),
                 "timestamp stays a string",
             ),
-            ("12:30:45", json!("12:30:45"), "sexagesimal is not supported: string"),
+            (
+                "12:30:45",
+                json!("12:30:45"),
+                "sexagesimal is not supported: string",
+            ),
             ("1.2.3", json!("1.2.3"), "version string"),
             ("0.0.0.0", json!("0.0.0.0"), "address string"),
             ("1Gi", json!("1Gi"), "quantity string"),
@@ -495,7 +519,10 @@ mod tests {
     fn quoted_scalars_are_strings() {
         for s in ["0644", "yes", "null", "1.5", ""] {
             assert_eq!(
-                resolve(s, Style::Quoted, None).unwrap().into_json().unwrap(),
+                resolve(s, Style::Quoted, None)
+                    .unwrap()
+                    .into_json()
+                    .unwrap(),
                 json!(s)
             );
         }

@@ -20,7 +20,9 @@ fn multi_document_stream_with_empty_documents() {
 fn default_mode_octal_is_420() {
     let s = parse("volumes:\n- configMap:\n    defaultMode: 0644\n");
     assert_eq!(
-        s.documents[0].value.pointer("/volumes/0/configMap/defaultMode"),
+        s.documents[0]
+            .value
+            .pointer("/volumes/0/configMap/defaultMode"),
         Some(&json!(420))
     );
 }
@@ -36,13 +38,17 @@ fn json_input_parses() {
 
 #[test]
 fn spans_locate_every_node() {
-    let text = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: app\n    image: \"nginx:1\"\n";
+    let text =
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: app\n    image: \"nginx:1\"\n";
     let s = parse(text);
     let d = &s.documents[0];
     let loc = d.spans.locate(&d.value, "/spec/containers/0/image");
     assert!(loc.exact);
     assert_eq!((loc.value.start.line, loc.value.start.column), (6, 12));
-    assert_eq!(&text[loc.value.start.offset as usize..loc.value.end.offset as usize], "\"nginx:1\"");
+    assert_eq!(
+        &text[loc.value.start.offset as usize..loc.value.end.offset as usize],
+        "\"nginx:1\""
+    );
     let key = loc.key.unwrap();
     assert_eq!((key.start.line, key.start.column), (6, 5));
     // A missing field locates its nearest ancestor.
@@ -57,13 +63,17 @@ fn byte_offsets_count_bytes_with_multibyte_text() {
     let s = parse(text);
     let d = &s.documents[0];
     let loc = d.spans.locate(&d.value, "/b");
-    assert_eq!(&text[loc.value.start.offset as usize..loc.value.end.offset as usize], "✓");
+    assert_eq!(
+        &text[loc.value.start.offset as usize..loc.value.end.offset as usize],
+        "✓"
+    );
     assert_eq!((loc.value.start.line, loc.value.start.column), (2, 4));
 }
 
 #[test]
 fn merge_keys_follow_go_yaml_v2() {
-    let text = "base: &b {x: 1, p: 2}\nother: &o {p: 3, z: 4}\nm:\n  x: 0\n  <<: [*b, *o]\n  z: 9\n";
+    let text =
+        "base: &b {x: 1, p: 2}\nother: &o {p: 3, z: 4}\nm:\n  x: 0\n  <<: [*b, *o]\n  z: 9\n";
     let s = parse(text);
     assert!(s.errors.is_empty(), "{:?}", s.errors);
     let m = &s.documents[0].value["m"];
@@ -98,23 +108,34 @@ fn duplicate_keys_are_reported_and_last_wins() {
 #[test]
 fn non_string_keys_become_strings() {
     let s = parse("on: 1\n0644: x\n1.5: z\n");
-    assert_eq!(s.documents[0].value, json!({"true": 1, "420": "x", "1.5": "z"}));
+    assert_eq!(
+        s.documents[0].value,
+        json!({"true": 1, "420": "x", "1.5": "z"})
+    );
 }
 
 #[test]
 fn billion_laughs_is_stopped() {
-    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
     let mut prev = "a";
     for n in names {
-        text.push_str(&format!("{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        text.push_str(&format!(
+            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
         prev = n;
     }
     text.push_str("---\nok: true\n");
     let s = parse(&text);
     assert_eq!(s.errors.len(), 1);
     assert_eq!(s.errors[0].kind, ErrorKind::Limit);
-    assert!(s.errors[0].message.contains("aliases expand"), "{}", s.errors[0].message);
+    assert!(
+        s.errors[0].message.contains("aliases expand"),
+        "{}",
+        s.errors[0].message
+    );
     assert_eq!(s.errors[0].document, 0);
     // The next document is still read.
     assert_eq!(s.documents.len(), 1);
@@ -141,7 +162,11 @@ fn deep_nesting_is_a_located_error() {
     let s = parse(&text);
     assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
     assert_eq!(s.errors[0].kind, ErrorKind::Limit);
-    assert!(s.errors[0].message.contains("256"), "{}", s.errors[0].message);
+    assert!(
+        s.errors[0].message.contains("256"),
+        "{}",
+        s.errors[0].message
+    );
     assert_eq!(s.errors[0].span.start.line, 257);
     assert_eq!(s.documents.len(), 1);
 }
@@ -161,13 +186,19 @@ fn nan_is_a_value_error_for_its_document_only() {
     let s = parse("a: .nan\n---\nb: 1\n");
     assert_eq!(s.errors.len(), 1);
     assert_eq!(s.errors[0].kind, ErrorKind::Value);
-    assert_eq!((s.errors[0].span.start.line, s.errors[0].span.start.column), (1, 4));
+    assert_eq!(
+        (s.errors[0].span.start.line, s.errors[0].span.start.column),
+        (1, 4)
+    );
     assert_eq!(s.documents.len(), 1);
 }
 
 #[test]
 fn document_size_limit() {
-    let limits = Limits { max_document_bytes: 64, ..Limits::default() };
+    let limits = Limits {
+        max_document_bytes: 64,
+        ..Limits::default()
+    };
     let text = format!("a: {}\n---\nb: 1\n", "x".repeat(100));
     let s = parse_stream(&text, &limits);
     assert_eq!(s.errors.len(), 1);

@@ -289,3 +289,77 @@ fn schema_location_templates_read_local_catalogs() {
     assert_eq!(findings[0]["location"]["line"], 6);
     assert_eq!(v["summary"]["validated"], 2);
 }
+
+/// A real HTTP server on loopback (Python's http.server) serves a schema catalog; kvet fetches
+/// it once, caches it, and validates from the cache after the server is gone.
+#[test]
+fn schema_locations_over_http_are_cached() {
+    use std::net::TcpListener;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let dir = root().join("fixtures/schema-location");
+    let mut server = match Command::new("python3")
+        .args([
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            &port.to_string(),
+        ])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        Ok(s) => s,
+        Err(e) => panic!("python3 is needed for this test: {e}"),
+    };
+    // Wait (bounded) for the server to listen.
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let cache = std::env::temp_dir().join(format!("kvet-cache-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cache);
+    let template =
+        format!("http://127.0.0.1:{port}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json");
+    let args = [
+        "check",
+        "-o",
+        "json",
+        "--schema-location",
+        template.as_str(),
+        "--schema-location",
+        "default",
+        "--schema-cache",
+        cache.to_str().expect("utf-8 path"),
+        "fixtures/schema-location/widget.yaml",
+    ];
+    let first = kvet(&args);
+    let _ = server.kill();
+    let _ = server.wait();
+    let v: serde_json::Value = serde_json::from_slice(&first.stdout).expect("json");
+    assert_eq!(v["findings"][0]["pointer"], "/spec/size", "{v}");
+    let cached = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(cached, 1, "one schema cached");
+    assert_eq!(v["findings"].as_array().map(Vec::len), Some(1), "{v}");
+    // The server is gone: the Widget schema comes from the cache; the ConfigMap lookup, which
+    // was a 404 before, now fails to connect and says so rather than passing silently.
+    let second = kvet(&args);
+    let v2: serde_json::Value = serde_json::from_slice(&second.stdout).expect("json");
+    let f2 = v2["findings"].as_array().expect("findings");
+    assert_eq!(f2.len(), 2, "{v2}");
+    assert_eq!(f2[0]["pointer"], "/spec/size");
+    assert_eq!(f2[1]["rule"], "no-schema");
+    assert!(
+        f2[1]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("cannot load the schema for v1 ConfigMap")),
+        "{v2}"
+    );
+    let _ = std::fs::remove_dir_all(&cache);
+}

@@ -164,7 +164,29 @@ impl Checker {
     /// Checks every file in parallel. CRDs among them should have been added first
     /// (see [`check`], which does both).
     pub fn check_files(&self, files: &[SourceFile]) -> Report {
-        let results: Vec<FileResult> = files.par_iter().map(|f| self.check_file(f)).collect();
+        let results: Vec<FileResult> = files
+            .par_iter()
+            .map(|f| {
+                // Defence in depth: a bug that panics on one file must not hide the others.
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check_file(f)))
+                    .unwrap_or_else(|_| FileResult {
+                        findings: vec![Finding {
+                            rule: "yaml".to_owned(),
+                            severity: Severity::Error,
+                            message: "internal error while checking this file; please report it"
+                                .to_owned(),
+                            location: Location::file_only(&f.path),
+                            object: None,
+                            pointer: None,
+                            document: None,
+                        }],
+                        objects: 0,
+                        validated: 0,
+                        skipped: 0,
+                        kinds: BTreeMap::new(),
+                    })
+            })
+            .collect();
         let mut report = Report::default();
         report.stats.files = files.len();
         for r in results {

@@ -226,3 +226,62 @@ fn garbage_never_panics() {
         let _ = parse(&text);
     }
 }
+
+/// Random YAML-ish text (a small xorshift generator, so the test is deterministic): whatever
+/// the input, parsing returns documents or located errors and never panics.
+#[test]
+fn random_input_never_panics() {
+    let alphabet: &[&str] = &[
+        "a",
+        "b",
+        ":",
+        " ",
+        "  ",
+        "\n",
+        "- ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "&x ",
+        "*x",
+        "<<: ",
+        "\"",
+        "'",
+        "|",
+        ">",
+        "#",
+        "!!int ",
+        "!t ",
+        "---\n",
+        "...\n",
+        "? ",
+        "\t",
+        "0644",
+        "yes",
+        "é",
+        "~",
+        "%YAML 1.1\n",
+        "\\",
+        "@",
+        "`",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..5_000 {
+        let len = (next() % 60) as usize;
+        let text: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        let s = parse(&text);
+        for e in &s.errors {
+            assert!(e.span.start.offset as usize <= text.len(), "{text:?}");
+        }
+    }
+}

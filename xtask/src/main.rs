@@ -11,7 +11,10 @@ fn main() {
     let result = match args.first().map(String::as_str) {
         Some("regen-schemas") => schemas::regen(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
-        _ => Err("usage: cargo xtask <regen-schemas | bench [--quick]>".to_owned()),
+        _ => Err(
+            "usage: cargo xtask regen-schemas [--wheel PATH] [--out DIR]\n       cargo xtask bench [--quick]"
+                .to_owned(),
+        ),
     };
     if let Err(e) = result {
         eprintln!("xtask: {e}");

@@ -1,94 +1,112 @@
-//! CustomResourceDefinitions as schemas: every served version of a CRD becomes a validator with
-//! the API server's structural-schema rules (implicit apiVersion/kind/metadata, pruning of
-//! unknown fields outside `x-kubernetes-preserve-unknown-fields`).
+//! CustomResourceDefinitions as schemas: every served version of a CRD becomes a validator
+//! with the API server's structural-schema rules (implicit apiVersion/kind/metadata, pruning
+//! of unknown fields outside `x-kubernetes-preserve-unknown-fields`, dropped nulls, list
+//! types).
 
 use crate::bundle::Bundle;
-use crate::compile::{Compiler, Definitions, Mode, T_OBJ};
+use crate::compile::{Compiler, Doc, Mode, NoRefs, T_ANY};
 use crate::validate::Validator;
 use crate::SchemaError;
 use serde_json::Value;
 
-struct NoDefinitions;
-
-impl Definitions for NoDefinitions {
-    fn definition(&self, _: &str) -> Option<Value> {
-        None
-    }
+/// One served version of a CRD, compiled.
+pub(crate) struct CrdVersion {
+    pub api_version: String,
+    pub kind: String,
+    pub validator: Validator,
 }
 
-/// (apiVersion, kind, validator) for each served version.
+fn text<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// Compiles every served version of `crd` (apiextensions.k8s.io/v1 or v1beta1).
 pub(crate) fn compile_crd(
     crd: &Value,
     bundle: &Bundle,
     strict: bool,
-) -> Result<Vec<(String, String, Validator)>, SchemaError> {
-    let api = crd.get("apiVersion").and_then(Value::as_str).unwrap_or("");
-    if !api.starts_with("apiextensions.k8s.io/") {
-        return Err(SchemaError::Crd(format!(
-            "unsupported CustomResourceDefinition apiVersion {api:?}"
-        )));
+) -> Result<Vec<CrdVersion>, SchemaError> {
+    let bad = |why: String| SchemaError::Crd(why);
+    let api = crd
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let beta = match api {
+        "apiextensions.k8s.io/v1" => false,
+        "apiextensions.k8s.io/v1beta1" => true,
+        other => {
+            return Err(bad(format!(
+                "unsupported apiVersion {other:?} (expected apiextensions.k8s.io/v1 or v1beta1)"
+            )))
+        }
+    };
+    if crd.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition") {
+        return Err(bad("not a CustomResourceDefinition".into()));
     }
     let spec = crd
         .get("spec")
-        .ok_or_else(|| SchemaError::Crd("missing spec".into()))?;
-    let group = spec
-        .get("group")
-        .and_then(Value::as_str)
-        .ok_or_else(|| SchemaError::Crd("missing spec.group".into()))?;
-    let kind = spec
-        .pointer("/names/kind")
-        .and_then(Value::as_str)
-        .ok_or_else(|| SchemaError::Crd("missing spec.names.kind".into()))?;
-    // v1beta1 allowed one schema for all versions at spec.validation.
+        .filter(|s| s.is_object())
+        .ok_or_else(|| bad("spec is missing".into()))?;
+    let group = text(spec, "/group").ok_or_else(|| bad("spec.group is missing".into()))?;
+    let kind = text(spec, "/names/kind").ok_or_else(|| bad("spec.names.kind is missing".into()))?;
+    // With preserveUnknownFields (the v1beta1 default) nothing is pruned, so no field is
+    // unknown; ObjectMeta is still decoded strictly.
+    let preserve_all = spec
+        .get("preserveUnknownFields")
+        .and_then(Value::as_bool)
+        .unwrap_or(beta);
+    let prune = strict && !preserve_all;
+    // v1beta1 allowed one schema for all versions.
     let shared = spec.pointer("/validation/openAPIV3Schema");
-    let mut versions: Vec<(String, Option<&Value>)> = Vec::new();
-    if let Some(list) = spec.get("versions").and_then(Value::as_array) {
-        for v in list {
-            if v.get("served").and_then(Value::as_bool) == Some(false) {
-                continue;
+
+    let mut versions: Vec<(&str, Option<&Value>)> = Vec::new();
+    match spec.get("versions").and_then(Value::as_array) {
+        Some(list) if !list.is_empty() => {
+            for v in list {
+                if v.get("served").and_then(Value::as_bool) == Some(false) {
+                    continue;
+                }
+                let name = text(v, "/name").ok_or_else(|| bad("a version has no name".into()))?;
+                versions.push((name, v.pointer("/schema/openAPIV3Schema").or(shared)));
             }
-            let Some(name) = v.get("name").and_then(Value::as_str) else {
-                continue;
-            };
-            let schema = v.pointer("/schema/openAPIV3Schema").or(shared);
-            versions.push((name.to_owned(), schema));
         }
-    } else if let Some(name) = spec.get("version").and_then(Value::as_str) {
-        versions.push((name.to_owned(), shared));
+        _ => {
+            let name =
+                text(spec, "/version").ok_or_else(|| bad("spec.versions is missing".into()))?;
+            versions.push((name, shared));
+        }
     }
     if versions.is_empty() {
-        return Err(SchemaError::Crd(format!(
-            "CustomResourceDefinition for {kind} serves no versions"
-        )));
+        return Err(bad(format!("no version of {kind} is served")));
     }
-    let none = NoDefinitions;
-    let mut out = Vec::new();
+
+    let mut out = Vec::with_capacity(versions.len());
     for (version, schema) in versions {
-        let mut c = Compiler::new(&none);
-        c.builtin = Some(bundle);
-        let mode = Mode::Crd { strict };
+        let mut c = Compiler::new(&NoRefs, Some(bundle));
+        let mode = Mode::Crd { strict: prune };
         let root = match schema {
-            Some(s) => c.compile(s, mode, false),
-            // No schema: any fields (only the object header is checked).
-            None => c.of_type(T_OBJ),
+            Some(s) if s.is_object() => c.compile(s, &Doc::Inline, mode, false),
+            Some(_) => {
+                return Err(bad(format!(
+                    "version {version}: openAPIV3Schema is not an object"
+                )))
+            }
+            // No schema: any fields; only the object's metadata is checked.
+            None => c.of_type(T_ANY),
         };
-        let mut node = std::mem::take(&mut c.nodes[root as usize]);
-        if schema.is_none() {
-            node.additional = crate::compile::Additional::Allow;
+        let own_meta = schema.and_then(|s| s.pointer("/properties/metadata"));
+        c.make_resource_root(root, strict, prune, own_meta);
+        let (nodes, errors) = c.finish();
+        if let Some(e) = errors.first() {
+            return Err(bad(format!("version {version}: {e}")));
         }
-        c.add_object_header(&mut node, mode);
-        c.nodes[root as usize] = node;
-        if let Some(e) = c.errors.first() {
-            return Err(SchemaError::Crd(format!("version {version}: {e}")));
-        }
-        out.push((
-            format!("{group}/{version}"),
-            kind.to_owned(),
-            Validator {
-                nodes: c.nodes,
-                root,
-            },
-        ));
+        out.push(CrdVersion {
+            api_version: format!("{group}/{version}"),
+            kind: kind.to_owned(),
+            validator: Validator::new(nodes, root),
+        });
     }
     Ok(out)
 }

@@ -5,8 +5,8 @@ mod text;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kvet_engine::{
-    embedded_versions, input, report, CheckOptions, Checker, Finding, KubeVersion, Report,
-    Severity, SourceFile,
+    embedded_versions, input, load_policies, report, CheckOptions, Checker, Finding, KubeVersion,
+    Namespaces, PolicySources, Report, Severity, SourceFile,
 };
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Validate manifests (files, directories, or - for stdin).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Embedded Kubernetes schemas.
     Schemas {
         #[command(subcommand)]
@@ -95,6 +95,22 @@ struct CheckArgs {
     /// Check only these kinds: Kind or apiVersion/Kind, comma-separated or repeated.
     #[arg(long, value_name = "KINDS", value_delimiter = ',')]
     only_kinds: Vec<String>,
+    /// Rego policy files or directories (repeatable): conftest-style `deny`/`violation`/`warn`
+    /// rules; `*_test.rego` files are skipped.
+    #[arg(short = 'p', long = "policy", value_name = "PATH")]
+    policy: Vec<PathBuf>,
+    /// YAML or JSON files merged into `data` for the policies (repeatable).
+    #[arg(long, value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Policy packages to evaluate, as globs (repeatable; default `main`).
+    #[arg(long, value_name = "GLOB")]
+    namespace: Vec<String>,
+    /// Evaluate every package that defines rules.
+    #[arg(long, conflicts_with = "namespace")]
+    all_namespaces: bool,
+    /// Time limit for evaluating the policies on one object, in milliseconds (0: none).
+    #[arg(long, value_name = "MS", default_value = "5000")]
+    policy_timeout: u64,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -126,7 +142,7 @@ fn parse_version(s: &str) -> Result<KubeVersion, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check(args) => run_check(args),
+        Command::Check(args) => run_check(*args),
         Command::Schemas {
             command: SchemasCommand::List,
         } => {
@@ -195,6 +211,24 @@ fn run_check(args: CheckArgs) -> ExitCode {
             args.schema_cache.clone(),
         )));
     }
+    let sources = PolicySources {
+        policies: args.policy.clone(),
+        data: args.data.clone(),
+        namespaces: if args.all_namespaces {
+            Namespaces::All
+        } else if args.namespace.is_empty() {
+            Namespaces::default()
+        } else {
+            Namespaces::Matching(args.namespace.clone())
+        },
+        time_limit: (args.policy_timeout > 0)
+            .then(|| std::time::Duration::from_millis(args.policy_timeout)),
+    };
+    let mut policy_problems = Vec::new();
+    match load_policies(&sources) {
+        Ok(set) => opts.policies = set.map(Arc::new),
+        Err(findings) => policy_problems = findings,
+    }
     let mut checker = match Checker::new(opts) {
         Ok(c) => c,
         Err(e) => {
@@ -204,7 +238,8 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
 
     let (files, mut problems) = load(&args.paths);
-    let unreadable = problems.iter().any(|f| f.rule == "input");
+    let unreadable = problems.iter().any(|f| f.rule == "input") || !policy_problems.is_empty();
+    problems.extend(policy_problems);
     if !args.crd.is_empty() {
         let (crd_files, crd_problems) = load(&args.crd);
         problems.extend(crd_problems);

@@ -51,7 +51,12 @@ impl Diagnostic for FindingDiagnostic<'_> {
             parts.push(format!("at {p}"));
         }
         if self.source.is_none() {
-            parts.push(format!("file {}", f.location.file));
+            let l = &f.location;
+            parts.push(if l.line > 0 {
+                format!("at {}:{}:{}", l.file, l.line, l.column)
+            } else {
+                format!("file {}", l.file)
+            });
         }
         (!parts.is_empty()).then(|| Box::new(parts.join(", ")) as Box<dyn fmt::Display>)
     }

@@ -363,3 +363,75 @@ fn schema_locations_over_http_are_cached() {
     );
     let _ = std::fs::remove_dir_all(&cache);
 }
+
+#[test]
+fn policies_from_the_command_line() {
+    let o = kvet(&[
+        "check",
+        "-o",
+        "json",
+        "--policy",
+        "fixtures/policies/conftest",
+        "--data",
+        "fixtures/policies/conftest/data.yaml",
+        "--namespace",
+        "main",
+        "--namespace",
+        "kubernetes.*",
+        "fixtures/policies/manifests",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            "main.deny",
+            "main.deny_latest_tag",
+            "kubernetes.labels.violation",
+            "main.warn"
+        ]
+    );
+    // Warnings alone pass unless --fail-on warning.
+    let svc = "fixtures/manifests/valid/service.yaml";
+    let nodeport = kvet_stdin(
+        &["check", "--policy", "fixtures/policies/conftest/main.rego", "-"],
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n",
+    );
+    assert_eq!(nodeport.status.code(), Some(0), "{}", stdout(&nodeport));
+    assert!(stdout(&nodeport).contains("NodePort Services bypass"));
+    let strict = kvet_stdin(
+        &["check", "--fail-on", "warning", "--policy", "fixtures/policies/conftest/main.rego", "-"],
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  type: NodePort\n  ports:\n  - port: 80\n",
+    );
+    assert_eq!(strict.status.code(), Some(1));
+    assert_eq!(
+        kvet(&["check", "--policy", "fixtures/policies/conftest", svc])
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_broken_policy_exits_two_with_its_location() {
+    let o = kvet(&[
+        "check",
+        "--policy",
+        "fixtures/policies/broken/undefined.rego",
+        "fixtures/manifests/valid/service.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let out = stdout(&o);
+    assert!(out.contains("kvet::policy-load"), "{out}");
+    assert!(
+        out.contains("fixtures/policies/broken/undefined.rego:6:"),
+        "{out}"
+    );
+    assert!(out.contains("no_such_function"), "{out}");
+}

@@ -3,6 +3,7 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::input::SourceFile;
 use crate::object::{objects_of, Object};
+use kvet_policy::{Evaluator, Level, PolicySet};
 use kvet_schema::{
     embedded_versions, KubeVersion, Lookup, SchemaCatalog, SchemaFetcher, SchemaOptions,
 };
@@ -31,6 +32,8 @@ pub struct CheckOptions {
     pub fetcher: Option<Arc<dyn SchemaFetcher>>,
     /// YAML parsing limits.
     pub limits: kvet_yaml::Limits,
+    /// Rego policies evaluated on every selected object.
+    pub policies: Option<Arc<PolicySet>>,
 }
 
 impl CheckOptions {
@@ -45,6 +48,7 @@ impl CheckOptions {
             schema_locations: Vec::new(),
             fetcher: None,
             limits: kvet_yaml::Limits::default(),
+            policies: None,
         }
     }
 }
@@ -166,9 +170,13 @@ impl Checker {
     pub fn check_files(&self, files: &[SourceFile]) -> Report {
         let results: Vec<FileResult> = files
             .par_iter()
-            .map(|f| {
-                // Defence in depth: a bug that panics on one file must not hide the others.
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check_file(f)))
+            .map_init(
+                || self.opts.policies.as_ref().map(|p| p.evaluator()),
+                |evaluator, f| {
+                    // Defence in depth: a bug that panics on one file must not hide the others.
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.check_file(f, evaluator)
+                    }))
                     .unwrap_or_else(|_| FileResult {
                         findings: vec![Finding {
                             rule: "yaml".to_owned(),
@@ -185,7 +193,8 @@ impl Checker {
                         skipped: 0,
                         kinds: BTreeMap::new(),
                     })
-            })
+                },
+            )
             .collect();
         let mut report = Report::default();
         report.stats.files = files.len();
@@ -202,7 +211,7 @@ impl Checker {
         report
     }
 
-    fn check_file(&self, file: &SourceFile) -> FileResult {
+    fn check_file(&self, file: &SourceFile, evaluator: &mut Option<Evaluator>) -> FileResult {
         let mut res = FileResult {
             findings: Vec::new(),
             objects: 0,
@@ -254,6 +263,9 @@ impl Checker {
             if !self.selected(obj) {
                 res.skipped += 1;
                 continue;
+            }
+            if let Some(ev) = evaluator.as_mut() {
+                policy_findings(ev, obj, &file.path, &mut res.findings);
             }
             match self.catalog.lookup(&obj.id.api_version, &obj.id.kind) {
                 Lookup::Found(validator) => {
@@ -345,6 +357,40 @@ impl Checker {
             return false;
         }
         self.opts.only_kinds.is_empty() || self.opts.only_kinds.iter().any(matches)
+    }
+}
+
+fn policy_findings(ev: &mut Evaluator, obj: &Object, file: &str, out: &mut Vec<Finding>) {
+    match ev.evaluate(&obj.value) {
+        Ok(decisions) => {
+            for d in decisions {
+                let location = match &d.pointer {
+                    Some(p) => obj.locate(file, p, false),
+                    None => obj.anchor(file),
+                };
+                out.push(Finding {
+                    rule: d.rule,
+                    severity: match d.level {
+                        Level::Deny => Severity::Error,
+                        Level::Warn => Severity::Warning,
+                    },
+                    message: d.message,
+                    location,
+                    object: Some(obj.id.clone()),
+                    pointer: d.pointer,
+                    document: Some(obj.document),
+                });
+            }
+        }
+        Err(e) => out.push(Finding {
+            rule: "policy-error".to_owned(),
+            severity: Severity::Error,
+            message: format!("policy {} failed on this object: {}", e.rule, e.message),
+            location: obj.anchor(file),
+            object: Some(obj.id.clone()),
+            pointer: None,
+            document: Some(obj.document),
+        }),
     }
 }
 

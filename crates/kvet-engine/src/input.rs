@@ -26,22 +26,23 @@ impl SourceFile {
 /// Largest input file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
-fn is_manifest_name(p: &Path) -> bool {
-    matches!(
-        p.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    )
-}
+/// File extensions of manifests found when walking directories.
+pub const MANIFEST_EXTENSIONS: &[&str] = &["yaml", "yml", "json"];
 
 /// Expands paths into the manifest files to read: files as given, directories recursively
 /// (`.yaml`, `.yml`, `.json`; hidden directories skipped; symlinked directories not followed),
 /// in sorted order. Paths that do not exist become `input` findings.
 pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Finding>) {
+    discover_with(paths, MANIFEST_EXTENSIONS)
+}
+
+/// Like [`discover`], for files with other extensions (`rego` for policies).
+pub fn discover_with(paths: &[PathBuf], extensions: &[&str]) -> (Vec<PathBuf>, Vec<Finding>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for p in paths {
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, &mut files, &mut problems),
+            Ok(m) if m.is_dir() => walk(p, extensions, &mut files, &mut problems),
             Ok(_) => files.push(p.clone()),
             Err(e) => problems.push(input_finding(&p.display().to_string(), &e.to_string())),
         }
@@ -49,7 +50,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Finding>) {
     (files, problems)
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Finding>) {
+fn walk(dir: &Path, extensions: &[&str], files: &mut Vec<PathBuf>, problems: &mut Vec<Finding>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -65,9 +66,13 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<Finding>) {
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_dir() {
             if !hidden {
-                walk(&path, files, problems);
+                walk(&path, extensions, files, problems);
             }
-        } else if is_manifest_name(&path) {
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| extensions.contains(&e))
+        {
             files.push(path);
         }
     }

@@ -6,10 +6,13 @@ mod check;
 mod finding;
 pub mod input;
 mod object;
+mod policies;
 pub mod report;
 
 pub use check::{check, CheckOptions, Checker, EngineError, Report, Stats};
 pub use finding::{Finding, Location, ObjectId, Severity};
 pub use input::SourceFile;
+pub use kvet_policy::{Namespaces, PolicySet};
 pub use kvet_schema::{embedded_versions, KubeVersion};
 pub use object::{objects_of, Object};
+pub use policies::{load_policies, PolicySources};

@@ -260,3 +260,123 @@ fn lazy_schema_loading_parses_only_what_one_object_needs() {
         "parsed {parsed} of {total} definitions"
     );
 }
+
+fn with_policies(namespaces: kvet_engine::Namespaces) -> CheckOptions {
+    let sources = kvet_engine::PolicySources {
+        policies: vec![root().join("fixtures/policies/conftest")],
+        data: vec![root().join("fixtures/policies/conftest/data.yaml")],
+        namespaces,
+        time_limit: Some(std::time::Duration::from_secs(5)),
+    };
+    let set = kvet_engine::load_policies(&sources).expect("policies");
+    let mut opts = latest();
+    opts.policies = set.map(std::sync::Arc::new);
+    opts
+}
+
+#[test]
+fn policy_findings_land_on_the_field_the_policy_names() {
+    let report = run(
+        &["fixtures/policies/manifests"],
+        with_policies(kvet_engine::Namespaces::All),
+    );
+    let f = "policies/manifests/apps.yaml";
+    assert_eq!(
+        rows(&report),
+        vec![
+            row(
+                f,
+                "main.deny",
+                "",
+                2,
+                7,
+                "Deployment web must set spec.template.spec.securityContext.runAsNonRoot"
+            ),
+            row(
+                f,
+                "main.deny_latest_tag",
+                "/spec/template/spec/containers/0/image",
+                16,
+                18,
+                "container web uses the mutable tag latest"
+            ),
+            // The labels map is missing: the finding points at its parent, metadata.
+            row(
+                f,
+                "kubernetes.labels.violation",
+                "/metadata/labels",
+                20,
+                1,
+                "missing required label \"team\""
+            ),
+            row(
+                f,
+                "main.warn",
+                "",
+                36,
+                7,
+                "NodePort Services bypass the ingress controller"
+            ),
+        ]
+    );
+    let warn = report
+        .findings
+        .iter()
+        .find(|f| f.rule == "main.warn")
+        .expect("warn");
+    assert_eq!(warn.severity, kvet_engine::Severity::Warning);
+    // Only the default namespace: the labels package is not evaluated.
+    let report = run(
+        &["fixtures/policies/manifests"],
+        with_policies(kvet_engine::Namespaces::default()),
+    );
+    assert!(report.findings.iter().all(|f| f.rule.starts_with("main.")));
+}
+
+#[test]
+fn broken_policies_are_located_load_errors() {
+    let sources = kvet_engine::PolicySources {
+        policies: vec![root().join("fixtures/policies/broken/syntax.rego")],
+        ..Default::default()
+    };
+    let errs = kvet_engine::load_policies(&sources).expect_err("broken");
+    assert_eq!(errs.len(), 1);
+    assert_eq!(errs[0].rule, "policy-load");
+    assert!(errs[0]
+        .location
+        .file
+        .ends_with("fixtures/policies/broken/syntax.rego"));
+    assert_eq!((errs[0].location.line, errs[0].location.column), (7, 25));
+    assert_eq!(
+        errs[0].message,
+        "cannot load policy: invalid character in string"
+    );
+}
+
+#[test]
+fn a_runaway_policy_fails_only_its_object() {
+    let sources = kvet_engine::PolicySources {
+        policies: vec![root().join("fixtures/policies/broken/loop.rego")],
+        time_limit: Some(std::time::Duration::from_millis(200)),
+        ..Default::default()
+    };
+    let mut opts = latest();
+    opts.policies = kvet_engine::load_policies(&sources)
+        .expect("loads")
+        .map(std::sync::Arc::new);
+    let report = run(&["fixtures/manifests/valid/config.yaml"], opts);
+    // The ConfigMap times out; the Secret in the same file is evaluated normally.
+    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+    let f = &report.findings[0];
+    assert_eq!(f.rule, "policy-error");
+    assert_eq!(
+        f.object.as_ref().map(|o| o.kind.as_str()),
+        Some("ConfigMap")
+    );
+    assert!(
+        f.message
+            .starts_with("policy main.deny failed on this object:"),
+        "{}",
+        f.message
+    );
+}

@@ -1,0 +1,543 @@
+//! Rego policies for Kubernetes objects, on regorus.
+//!
+//! A [`PolicySet`] is compiled once from Rego modules and data; each worker thread takes its
+//! own [`Evaluator`] (a clone of the compiled engine) and evaluates objects one at a time.
+//! Rules follow conftest's conventions: in the selected packages (default `main`), `deny`,
+//! `violation` and `warn` and their `deny_<name>` forms produce decisions; each result is a
+//! message string or an object with `msg` (and optionally `_loc`, a JSON pointer to the
+//! offending field); `exception` rules waive named rules for the current input.
+
+mod glob;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// A policy that could not be loaded, with its location.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct PolicyError {
+    /// The policy (or data) file.
+    pub file: String,
+    /// 1-based line (0 when unknown).
+    pub line: u32,
+    /// 1-based column (0 when unknown).
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// An evaluation that failed for one input (runtime error, time limit).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{rule}: {message}")]
+pub struct EvalError {
+    /// The rule being evaluated (`package.rule`).
+    pub rule: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Which packages' rules apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Namespaces {
+    /// Every package that defines rules.
+    All,
+    /// Packages matching any of these globs (`*` matches within a segment, `**` across).
+    Matching(Vec<String>),
+}
+
+impl Default for Namespaces {
+    fn default() -> Self {
+        Namespaces::Matching(vec!["main".to_owned()])
+    }
+}
+
+/// How a rule's results count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// `deny` / `violation`: a failure.
+    Deny,
+    /// `warn`: a warning.
+    Warn,
+}
+
+/// One result of one rule for one input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// `package.rule`, e.g. `main.deny_latest_tag`.
+    pub rule: String,
+    /// Failure or warning.
+    pub level: Level,
+    /// The message.
+    pub message: String,
+    /// JSON pointer of the offending field, from the result's `_loc`.
+    pub pointer: Option<String>,
+    /// The result object's other fields.
+    pub metadata: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+struct RuleRef {
+    /// `data.main.deny_x`
+    path: String,
+    /// `main.deny_x`
+    id: String,
+    level: Level,
+    /// `x` of `deny_x`, the name exceptions use.
+    suffix: String,
+    /// Index into `packages` of this rule's package (for its exceptions).
+    package: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Package {
+    /// `data.main.exception`, when the package defines exceptions.
+    exception: Option<String>,
+}
+
+/// Builds a [`PolicySet`].
+#[derive(Debug, Default)]
+pub struct PolicySetBuilder {
+    modules: Vec<(String, String)>,
+    data: Map<String, Value>,
+    namespaces: Namespaces,
+    time_limit: Option<Duration>,
+}
+
+impl PolicySetBuilder {
+    /// An empty builder: namespace `main`, a 5 s limit per object.
+    pub fn new() -> Self {
+        PolicySetBuilder {
+            time_limit: Some(Duration::from_secs(5)),
+            ..Default::default()
+        }
+    }
+
+    /// Adds a Rego module (v0 or v1 syntax); `path` names it in errors.
+    pub fn module(&mut self, path: impl Into<String>, text: impl Into<String>) -> &mut Self {
+        self.modules.push((path.into(), text.into()));
+        self
+    }
+
+    /// Merges `value` (an object) into `data`; conflicting leaves are an error.
+    pub fn data(&mut self, file: &str, value: Value) -> Result<&mut Self, PolicyError> {
+        let Value::Object(map) = value else {
+            return Err(PolicyError {
+                file: file.to_owned(),
+                line: 1,
+                column: 1,
+                message: "data files must hold a mapping at the top level".to_owned(),
+            });
+        };
+        merge(&mut self.data, map, file, "")?;
+        Ok(self)
+    }
+
+    /// Selects the packages whose rules apply.
+    pub fn namespaces(&mut self, n: Namespaces) -> &mut Self {
+        self.namespaces = n;
+        self
+    }
+
+    /// Limits the evaluation time per object (`None`: no limit).
+    pub fn time_limit(&mut self, limit: Option<Duration>) -> &mut Self {
+        self.time_limit = limit;
+        self
+    }
+
+    /// Compiles every module; returns every error found, each located.
+    pub fn build(&self) -> Result<PolicySet, Vec<PolicyError>> {
+        let mut engine = regorus::Engine::new();
+        engine.set_strict_builtin_errors(false);
+        engine.set_gather_prints(true);
+        let mut errors = Vec::new();
+        let mut packages: Vec<(String, Package)> = Vec::new();
+        let mut rules: Vec<RuleRef> = Vec::new();
+        for (path, text) in &self.modules {
+            let package = match add_module(&mut engine, path, text) {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let ns = package.strip_prefix("data.").unwrap_or(&package).to_owned();
+            if !self.selected(&ns) {
+                continue;
+            }
+            let pkg_index = match packages.iter().position(|(n, _)| *n == ns) {
+                Some(i) => i,
+                None => {
+                    packages.push((ns.clone(), Package { exception: None }));
+                    packages.len() - 1
+                }
+            };
+            for name in rule_names(text) {
+                if name == "exception" {
+                    packages[pkg_index].1.exception = Some(format!("{package}.exception"));
+                    continue;
+                }
+                let (level, suffix) = classify(&name);
+                let Some(level) = level else { continue };
+                let id = format!("{ns}.{name}");
+                if rules.iter().any(|r| r.id == id) {
+                    continue;
+                }
+                rules.push(RuleRef {
+                    path: format!("{package}.{name}"),
+                    id,
+                    level,
+                    suffix,
+                    package: pkg_index,
+                });
+            }
+        }
+        if !self.data.is_empty() {
+            if let Err(e) = engine.add_data(regorus::Value::from(Value::Object(self.data.clone())))
+            {
+                errors.push(PolicyError {
+                    file: "<data>".to_owned(),
+                    line: 0,
+                    column: 0,
+                    message: e.to_string(),
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(limit) = self.time_limit {
+            engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+                limit,
+                check_interval: std::num::NonZeroU32::MIN,
+            });
+        }
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        // Evaluate each rule once with an empty input: errors in rule bodies that do not depend
+        // on the input (undefined functions, type errors in constants) surface at load time.
+        let mut probe = engine.clone();
+        probe.set_input(regorus::Value::from(Value::Object(Map::new())));
+        for r in &rules {
+            if let Err(e) = probe.eval_rule(r.path.clone()) {
+                let text = e.to_string();
+                if looks_static(&text) {
+                    errors.push(locate_error(&text, &r.id));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(PolicySet {
+            engine,
+            rules,
+            packages: packages.into_iter().map(|(_, p)| p).collect(),
+        })
+    }
+
+    fn selected(&self, ns: &str) -> bool {
+        match &self.namespaces {
+            Namespaces::All => true,
+            Namespaces::Matching(globs) => globs.iter().any(|g| glob::matches(g, ns)),
+        }
+    }
+}
+
+fn merge(
+    into: &mut Map<String, Value>,
+    from: Map<String, Value>,
+    file: &str,
+    at: &str,
+) -> Result<(), PolicyError> {
+    for (k, v) in from {
+        let path = format!("{at}.{k}");
+        match (into.get_mut(&k), v) {
+            (Some(Value::Object(a)), Value::Object(b)) => merge(a, b, file, &path)?,
+            (Some(_), _) => {
+                return Err(PolicyError {
+                    file: file.to_owned(),
+                    line: 0,
+                    column: 0,
+                    message: format!("data{path} is already set by another data file"),
+                })
+            }
+            (None, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Errors that do not depend on the input and so mean the policy itself is broken.
+fn looks_static(msg: &str) -> bool {
+    [
+        "unknown function",
+        "undefined function",
+        "not a function",
+        "could not find",
+    ]
+    .iter()
+    .any(|m| msg.contains(m))
+}
+
+/// Loads one module, trying Rego v1 syntax first and falling back to v0.
+fn add_module(engine: &mut regorus::Engine, path: &str, text: &str) -> Result<String, PolicyError> {
+    let mut v1 = engine.clone();
+    v1.set_rego_v0(false);
+    let err_v1 = match v1.add_policy(path.to_owned(), text.to_owned()) {
+        Ok(p) => {
+            *engine = v1;
+            return Ok(p);
+        }
+        Err(e) => e.to_string(),
+    };
+    let mut v0 = engine.clone();
+    v0.set_rego_v0(true);
+    match v0.add_policy(path.to_owned(), text.to_owned()) {
+        Ok(p) => {
+            v0.set_rego_v0(false);
+            *engine = v0;
+            Ok(p)
+        }
+        Err(e) => {
+            // Report the error of the dialect the module was evidently written in.
+            let v1_style = text.contains("rego.v1")
+                || Regex::new(r"\b(if|contains)\b").is_ok_and(|r| r.is_match(text));
+            let msg = if v1_style { err_v1 } else { e.to_string() };
+            Err(locate_error(&msg, path))
+        }
+    }
+}
+
+/// regorus reports `--> path:line:col`, a snippet, then `error: message`.
+fn locate_error(msg: &str, fallback_file: &str) -> PolicyError {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE.get_or_init(|| Regex::new(r"-->\s*(.+?):(\d+):(\d+)").ok());
+    let message = msg
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error:"))
+        .map(|m| m.trim().to_owned())
+        .unwrap_or_else(|| msg.trim().lines().next().unwrap_or(msg).to_owned());
+    match re.as_ref().and_then(|r| r.captures(msg)) {
+        Some(c) => PolicyError {
+            file: c
+                .get(1)
+                .map_or(fallback_file, |m| m.as_str())
+                .trim()
+                .to_owned(),
+            line: c.get(2).and_then(|m| m.as_str().parse().ok()).unwrap_or(0),
+            column: c.get(3).and_then(|m| m.as_str().parse().ok()).unwrap_or(0),
+            message,
+        },
+        None => PolicyError {
+            file: fallback_file.to_owned(),
+            line: 0,
+            column: 0,
+            message,
+        },
+    }
+}
+
+/// Rule names defined at the start of a line (`deny[msg] {`, `deny contains msg if {`,
+/// `warn_x := …`, `exception[rules] {`).
+fn rule_names(text: &str) -> Vec<String> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"(?m)^((?:deny|violation|warn)(?:_[A-Za-z0-9_]+)?|exception)\s*(?:\[|contains\b|if\b|\{|:=|=)").ok()
+    });
+    let mut names: Vec<String> = re
+        .as_ref()
+        .map(|r| {
+            r.captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .map(|m| m.as_str().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.dedup();
+    names
+}
+
+fn classify(name: &str) -> (Option<Level>, String) {
+    for (prefix, level) in [
+        ("deny", Level::Deny),
+        ("violation", Level::Deny),
+        ("warn", Level::Warn),
+    ] {
+        if name == prefix {
+            return (Some(level), String::new());
+        }
+        if let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('_')) {
+            return (Some(level), rest.to_owned());
+        }
+    }
+    (None, String::new())
+}
+
+/// Compiled policies, shared read-only; take an [`Evaluator`] per worker.
+#[derive(Debug, Clone)]
+pub struct PolicySet {
+    engine: regorus::Engine,
+    rules: Vec<RuleRef>,
+    packages: Vec<Package>,
+}
+
+impl PolicySet {
+    /// An evaluator with its own copy of the compiled engine.
+    pub fn evaluator(&self) -> Evaluator {
+        Evaluator {
+            engine: self.engine.clone(),
+            rules: self.rules.clone(),
+            packages: self.packages.clone(),
+        }
+    }
+
+    /// The rule ids (`package.rule`) that will be evaluated.
+    pub fn rule_ids(&self) -> Vec<&str> {
+        self.rules.iter().map(|r| r.id.as_str()).collect()
+    }
+}
+
+/// Evaluates objects against a [`PolicySet`]; one per thread.
+pub struct Evaluator {
+    engine: regorus::Engine,
+    rules: Vec<RuleRef>,
+    packages: Vec<Package>,
+}
+
+impl Evaluator {
+    /// Every decision for `input`, rules in id order. A rule that fails at run time (or runs
+    /// past the time limit) is an error for this input only.
+    pub fn evaluate(&mut self, input: &Value) -> Result<Vec<Decision>, EvalError> {
+        self.engine.set_input(regorus::Value::from(input.clone()));
+        let mut waived: Vec<Option<Vec<String>>> = vec![None; self.packages.len()];
+        let mut out = Vec::new();
+        for r in &self.rules {
+            let value = self
+                .engine
+                .eval_rule(r.path.clone())
+                .map_err(|e| EvalError {
+                    rule: r.id.clone(),
+                    message: locate_error(&e.to_string(), "").message,
+                })?;
+            let value = to_json(&value);
+            if is_empty_result(&value) {
+                continue;
+            }
+            if !r.suffix.is_empty() {
+                let w = match &mut waived[r.package] {
+                    Some(w) => w,
+                    slot => {
+                        let names = match &self.packages[r.package].exception {
+                            Some(path) => self
+                                .engine
+                                .eval_rule(path.clone())
+                                .map(|v| exception_names(&to_json(&v)))
+                                .map_err(|e| EvalError {
+                                    rule: path.trim_start_matches("data.").to_owned(),
+                                    message: e.to_string(),
+                                })?,
+                            None => Vec::new(),
+                        };
+                        slot.insert(names)
+                    }
+                };
+                if w.contains(&r.suffix) {
+                    continue;
+                }
+            }
+            results(&value, |message, pointer, metadata| {
+                out.push(Decision {
+                    rule: r.id.clone(),
+                    level: r.level,
+                    message,
+                    pointer,
+                    metadata,
+                })
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn to_json(v: &regorus::Value) -> Value {
+    match v {
+        regorus::Value::Undefined => Value::Null,
+        other => serde_json::to_value(other).unwrap_or(Value::Null),
+    }
+}
+
+fn is_empty_result(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(false) => true,
+        Value::Array(a) => a.is_empty(),
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+fn exception_names(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Array(a) => stack.extend(a.iter()),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn results(v: &Value, mut emit: impl FnMut(String, Option<String>, Option<Value>)) {
+    let items: Vec<&Value> = match v {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    for item in items {
+        match item {
+            Value::String(s) => emit(s.clone(), None, None),
+            Value::Bool(true) => emit(String::new(), None, None),
+            Value::Object(m) => {
+                let message = match m.get("msg") {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => Value::Object(m.clone()).to_string(),
+                };
+                let pointer = m.get("_loc").and_then(|l| match l {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Object(o) => o.get("pointer").and_then(Value::as_str).map(str::to_owned),
+                    _ => None,
+                });
+                let rest: Map<String, Value> = m
+                    .iter()
+                    .filter(|(k, _)| *k != "msg" && *k != "_loc")
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                emit(
+                    message,
+                    pointer,
+                    (!rest.is_empty()).then_some(Value::Object(rest)),
+                );
+            }
+            other => emit(other.to_string(), None, None),
+        }
+    }
+}
+
+/// Reads a data file (YAML or JSON) into a value for [`PolicySetBuilder::data`].
+pub fn read_data(file: &str, text: &str) -> Result<Value, PolicyError> {
+    match kvet_yaml::parse_one(text, &kvet_yaml::Limits::default()) {
+        Ok(Some(doc)) => Ok(doc.value),
+        Ok(None) => Ok(Value::Object(Map::new())),
+        Err(e) => Err(PolicyError {
+            file: file.to_owned(),
+            line: e.span.start.line,
+            column: e.span.start.column,
+            message: e.message,
+        }),
+    }
+}

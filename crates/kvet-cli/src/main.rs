@@ -34,6 +34,8 @@ struct Cli {
 enum Command {
     /// Validate manifests (files, directories, or - for stdin).
     Check(Box<CheckArgs>),
+    /// Run the `test_*` rules of Rego policies (like `opa test` / `conftest verify`).
+    Test(TestArgs),
     /// Embedded Kubernetes schemas.
     Schemas {
         #[command(subcommand)]
@@ -116,6 +118,19 @@ struct CheckArgs {
     jobs: Option<usize>,
 }
 
+#[derive(Args)]
+struct TestArgs {
+    /// Rego files or directories holding policies and their `*_test.rego` tests.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// YAML or JSON files merged into `data` (repeatable).
+    #[arg(long, value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Print only failures and the tally.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
@@ -143,6 +158,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => run_check(*args),
+        Command::Test(args) => run_tests(args),
         Command::Schemas {
             command: SchemasCommand::List,
         } => {
@@ -159,6 +175,70 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn run_tests(args: TestArgs) -> ExitCode {
+    let (paths, mut problems) = input::discover_with(&args.paths, &["rego"]);
+    let mut modules = Vec::new();
+    for p in &paths {
+        match input::read_file(p) {
+            Ok(f) => modules.push((f.path, f.text.to_string())),
+            Err(f) => problems.push(*f),
+        }
+    }
+    let mut data = serde_json::Map::new();
+    let (data_files, data_problems) = input::load(&args.data);
+    problems.extend(data_problems);
+    for f in data_files {
+        match kvet_policy::read_data(&f.path, &f.text) {
+            Ok(serde_json::Value::Object(m)) => data.extend(m),
+            Ok(_) => eprintln!("kvet: {}: data files must hold a mapping", f.path),
+            Err(e) => eprintln!("kvet: {e}"),
+        }
+    }
+    for p in &problems {
+        eprintln!("kvet: {}", p.message);
+    }
+    if !problems.is_empty() {
+        return ExitCode::from(2);
+    }
+    let outcomes = match kvet_policy::run_tests(&modules, Some(serde_json::Value::Object(data))) {
+        Ok(o) => o,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("kvet: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let (mut pass, mut fail) = (0, 0);
+    for o in &outcomes {
+        let (word, detail) = match &o.result {
+            kvet_policy::TestResult::Pass => ("PASS", String::new()),
+            kvet_policy::TestResult::Fail => ("FAIL", String::new()),
+            kvet_policy::TestResult::Error(e) => ("ERROR", format!(": {e}")),
+        };
+        if word == "PASS" {
+            pass += 1;
+        } else {
+            fail += 1;
+        }
+        if word != "PASS" || !args.quiet {
+            let _ = writeln!(out, "{word} {} ({}){detail}", o.name, o.file);
+        }
+    }
+    let _ = writeln!(out, "{}", "-".repeat(60));
+    let _ = writeln!(out, "{pass} passed, {fail} failed");
+    if outcomes.is_empty() {
+        let _ = writeln!(out, "no test_* rules found");
+        return ExitCode::from(2);
+    }
+    if fail > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

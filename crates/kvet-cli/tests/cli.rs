@@ -435,3 +435,27 @@ fn a_broken_policy_exits_two_with_its_location() {
     );
     assert!(out.contains("no_such_function"), "{out}");
 }
+
+#[test]
+fn kvet_test_runs_rego_unit_tests() {
+    let o = kvet(&["test", "fixtures/policies/conftest"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("PASS main.test_legacy_excepted"), "{out}");
+    assert!(out.contains("4 passed, 0 failed"), "{out}");
+
+    let o = kvet(&["test", "fixtures/policies/failing-test"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "FAIL main.test_wrong_expectation (fixtures/policies/failing-test/policy_test.rego)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("1 passed, 1 failed"), "{out}");
+
+    let o = kvet(&["test", "fixtures/policies/broken/syntax.rego"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("syntax.rego:7:25"));
+}

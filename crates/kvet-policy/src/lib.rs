@@ -528,6 +528,90 @@ fn results(v: &Value, mut emit: impl FnMut(String, Option<String>, Option<Value>
     }
 }
 
+/// The outcome of one `test_*` rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestOutcome {
+    /// The file defining the test.
+    pub file: String,
+    /// `package.test_name`.
+    pub name: String,
+    /// Passed, failed (false or undefined) or errored.
+    pub result: TestResult,
+}
+
+/// How a test ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TestResult {
+    /// The rule evaluated to true.
+    Pass,
+    /// The rule was false or undefined.
+    Fail,
+    /// Evaluation failed.
+    Error(String),
+}
+
+/// Runs every `test_*` rule of the modules, as `opa test` does: a test passes when its rule is
+/// true. Modules and data are loaded like policies; load errors are returned located.
+pub fn run_tests(
+    modules: &[(String, String)],
+    data: Option<Value>,
+) -> Result<Vec<TestOutcome>, Vec<PolicyError>> {
+    static TEST_RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = TEST_RE.get_or_init(|| Regex::new(r"(?m)^(test_[A-Za-z0-9_]+)\b").ok());
+    let mut engine = regorus::Engine::new();
+    let mut errors = Vec::new();
+    let mut tests: Vec<(String, String, String)> = Vec::new();
+    for (path, text) in modules {
+        match add_module(&mut engine, path, text) {
+            Ok(package) => {
+                let mut names: Vec<String> = re
+                    .as_ref()
+                    .map(|r| {
+                        r.captures_iter(text)
+                            .filter_map(|c| c.get(1))
+                            .map(|m| m.as_str().to_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                names.dedup();
+                for n in names {
+                    if !tests.iter().any(|(_, p, t)| *p == package && *t == n) {
+                        tests.push((path.clone(), package.clone(), n));
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(d) = data {
+        if let Err(e) = engine.add_data(regorus::Value::from(d)) {
+            errors.push(PolicyError {
+                file: "<data>".to_owned(),
+                line: 0,
+                column: 0,
+                message: e.to_string(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut out = Vec::new();
+    for (file, package, name) in tests {
+        let result = match engine.eval_rule(format!("{package}.{name}")) {
+            Ok(regorus::Value::Bool(true)) => TestResult::Pass,
+            Ok(_) => TestResult::Fail,
+            Err(e) => TestResult::Error(locate_error(&e.to_string(), &file).message),
+        };
+        out.push(TestOutcome {
+            file,
+            name: format!("{}.{name}", package.trim_start_matches("data.")),
+            result,
+        });
+    }
+    Ok(out)
+}
+
 /// Reads a data file (YAML or JSON) into a value for [`PolicySetBuilder::data`].
 pub fn read_data(file: &str, text: &str) -> Result<Value, PolicyError> {
     match kvet_yaml::parse_one(text, &kvet_yaml::Limits::default()) {

@@ -304,11 +304,6 @@ fn run_check(args: CheckArgs) -> ExitCode {
         time_limit: (args.policy_timeout > 0)
             .then(|| std::time::Duration::from_millis(args.policy_timeout)),
     };
-    let mut policy_problems = Vec::new();
-    match load_policies(&sources) {
-        Ok(set) => opts.policies = set.map(Arc::new),
-        Err(findings) => policy_problems = findings,
-    }
     let mut checker = match Checker::new(opts) {
         Ok(c) => c,
         Err(e) => {
@@ -318,6 +313,11 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
 
     let (files, mut problems) = load(&args.paths);
+    let mut policy_problems = Vec::new();
+    match load_policies(&sources, &files) {
+        Ok(set) => checker.set_policies(set.map(Arc::new)),
+        Err(findings) => policy_problems = findings,
+    }
     let unreadable = problems.iter().any(|f| f.rule == "input") || !policy_problems.is_empty();
     problems.extend(policy_problems);
     if !args.crd.is_empty() {

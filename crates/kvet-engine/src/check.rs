@@ -121,6 +121,11 @@ impl Checker {
         Ok(Checker { catalog, opts })
     }
 
+    /// Sets (or clears) the policies evaluated on every object.
+    pub fn set_policies(&mut self, policies: Option<Arc<PolicySet>>) {
+        self.opts.policies = policies;
+    }
+
     /// The schema catalog in use.
     pub fn catalog(&self) -> &SchemaCatalog {
         &self.catalog

@@ -3,7 +3,25 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::input::{self, SourceFile};
 use kvet_policy::{read_data, Namespaces, PolicyError, PolicySet, PolicySetBuilder};
+use rayon::prelude::*;
+use serde_json::Value;
 use std::path::PathBuf;
+
+/// Every object among the inputs (a parse of its own: only referential policies need it).
+fn input_objects(inputs: &[SourceFile]) -> Vec<Value> {
+    inputs
+        .par_iter()
+        .flat_map_iter(|f| {
+            let stream = kvet_yaml::parse_stream(&f.text, &kvet_yaml::Limits::default());
+            let mut objects = Vec::new();
+            let mut ignored = Vec::new();
+            for doc in stream.documents {
+                crate::object::objects_of(&f.path, doc, &mut objects, &mut ignored);
+            }
+            objects.into_iter().map(|o| o.value)
+        })
+        .collect()
+}
 use std::time::Duration;
 
 /// Where policies come from and how they apply.
@@ -38,13 +56,20 @@ fn policy_finding(e: PolicyError) -> Finding {
     }
 }
 
-/// Reads and compiles the policies; every problem is a located `policy-load` or `input`
-/// finding. `Ok(None)` when no policy was named.
-pub fn load_policies(src: &PolicySources) -> Result<Option<PolicySet>, Vec<Finding>> {
+/// Reads and compiles the policies: `.rego` modules, and Gatekeeper ConstraintTemplates and
+/// constraints in YAML or JSON files. `inputs` are the files under check, from which
+/// `data.inventory` and Namespace labels are built when a template or constraint needs them.
+/// Every problem is a located `policy-load` or `input` finding; `Ok(None)` when no policy was
+/// named.
+pub fn load_policies(
+    src: &PolicySources,
+    inputs: &[SourceFile],
+) -> Result<Option<PolicySet>, Vec<Finding>> {
     if src.policies.is_empty() {
         return Ok(None);
     }
-    let (paths, mut problems) = input::discover_with(&src.policies, &["rego"]);
+    let (paths, mut problems) =
+        input::discover_with(&src.policies, &["rego", "yaml", "yml", "json"]);
     let mut builder = PolicySetBuilder::new();
     builder.namespaces(src.namespaces.clone());
     builder.time_limit(src.time_limit);
@@ -53,10 +78,35 @@ pub fn load_policies(src: &PolicySources) -> Result<Option<PolicySet>, Vec<Findi
         if p.to_string_lossy().ends_with("_test.rego") {
             continue;
         }
+        let is_rego = p.extension().is_some_and(|e| e == "rego");
         match input::read_file(&p) {
-            Ok(SourceFile { path, text }) => {
+            Ok(SourceFile { path, text }) if is_rego => {
                 builder.module(path, text.to_string());
                 count += 1;
+            }
+            Ok(SourceFile { path, text }) => {
+                let stream = kvet_yaml::parse_stream(&text, &kvet_yaml::Limits::default());
+                for doc in &stream.documents {
+                    if builder.gatekeeper(&path, &doc.value, Some(&doc.spans)) {
+                        count += 1;
+                    }
+                }
+                // A broken YAML file in a policy directory only matters if it was meant as
+                // policy; report it when it is named directly.
+                if src
+                    .policies
+                    .iter()
+                    .any(|p| p.as_path() == std::path::Path::new(&path))
+                {
+                    for e in stream.errors {
+                        problems.push(policy_finding(PolicyError {
+                            file: path.clone(),
+                            line: e.span.start.line,
+                            column: e.span.start.column,
+                            message: e.message,
+                        }));
+                    }
+                }
             }
             Err(f) => problems.push(*f),
         }
@@ -68,7 +118,7 @@ pub fn load_policies(src: &PolicySources) -> Result<Option<PolicySet>, Vec<Findi
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
-            "no .rego policy files found",
+            "no Rego policies or Gatekeeper templates found",
         ));
     }
     let (data_files, data_problems) = input::load(&src.data);
@@ -81,6 +131,27 @@ pub fn load_policies(src: &PolicySources) -> Result<Option<PolicySet>, Vec<Findi
     }
     if !problems.is_empty() {
         return Err(problems);
+    }
+    if builder.wants_inventory() || builder.wants_namespaces() {
+        let objects = input_objects(inputs);
+        builder.namespace_labels(
+            objects
+                .iter()
+                .filter(|o| o.get("kind").and_then(Value::as_str) == Some("Namespace"))
+                .filter_map(|o| {
+                    let name = o.pointer("/metadata/name")?.as_str()?.to_owned();
+                    let labels = o
+                        .pointer("/metadata/labels")
+                        .and_then(Value::as_object)
+                        .cloned()
+                        .unwrap_or_default();
+                    Some((name, labels))
+                })
+                .collect(),
+        );
+        if builder.wants_inventory() {
+            builder.inventory(kvet_policy::gatekeeper::inventory(objects.iter()));
+        }
     }
     builder
         .build()

@@ -268,7 +268,7 @@ fn with_policies(namespaces: kvet_engine::Namespaces) -> CheckOptions {
         namespaces,
         time_limit: Some(std::time::Duration::from_secs(5)),
     };
-    let set = kvet_engine::load_policies(&sources).expect("policies");
+    let set = kvet_engine::load_policies(&sources, &[]).expect("policies");
     let mut opts = latest();
     opts.policies = set.map(std::sync::Arc::new);
     opts
@@ -339,7 +339,7 @@ fn broken_policies_are_located_load_errors() {
         policies: vec![root().join("fixtures/policies/broken/syntax.rego")],
         ..Default::default()
     };
-    let errs = kvet_engine::load_policies(&sources).expect_err("broken");
+    let errs = kvet_engine::load_policies(&sources, &[]).expect_err("broken");
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].rule, "policy-load");
     assert!(errs[0]
@@ -361,7 +361,7 @@ fn a_runaway_policy_fails_only_its_object() {
         ..Default::default()
     };
     let mut opts = latest();
-    opts.policies = kvet_engine::load_policies(&sources)
+    opts.policies = kvet_engine::load_policies(&sources, &[])
         .expect("loads")
         .map(std::sync::Arc::new);
     let report = run(&["fixtures/manifests/valid/config.yaml"], opts);
@@ -378,5 +378,105 @@ fn a_runaway_policy_fails_only_its_object() {
             .starts_with("policy main.deny failed on this object:"),
         "{}",
         f.message
+    );
+}
+
+#[test]
+fn gatekeeper_templates_and_constraints() {
+    let files = {
+        let (f, p) = input::load(&[root().join("fixtures/policies/gatekeeper/manifests")]);
+        assert!(p.is_empty());
+        f
+    };
+    let sources = kvet_engine::PolicySources {
+        policies: vec![root().join("fixtures/policies/gatekeeper/templates")],
+        ..Default::default()
+    };
+    let set = kvet_engine::load_policies(&sources, &files)
+        .expect("policies")
+        .expect("some");
+    assert_eq!(
+        set.rule_ids(),
+        vec![
+            "K8sRequiredLabels/deployments-need-team",
+            "K8sRequiredLabels/prod-needs-owner",
+            "K8sUniqueIngressHost/unique-ingress-host"
+        ]
+    );
+    let mut opts = latest();
+    opts.policies = Some(std::sync::Arc::new(set));
+    let report = run(&["fixtures/policies/gatekeeper/manifests"], opts);
+    let f = "policies/gatekeeper/manifests/shop.yaml";
+    assert_eq!(
+        rows(&report),
+        vec![
+            // warn action; matched through the namespaceSelector on the shop Namespace's labels.
+            row(
+                f,
+                "K8sRequiredLabels/prod-needs-owner",
+                "/metadata/labels",
+                15,
+                5,
+                "Deployment web is missing labels: [\"owner\"]"
+            ),
+            // Referential: data.inventory holds the other Ingress.
+            row(
+                f,
+                "K8sUniqueIngressHost/unique-ingress-host",
+                "/spec/rules/0/host",
+                52,
+                13,
+                "host shop.example.com is already used by Ingress other/web-copy"
+            ),
+            row(
+                f,
+                "K8sUniqueIngressHost/unique-ingress-host",
+                "/spec/rules/1/host",
+                62,
+                13,
+                "host shop.example.com is already used by Ingress shop/web"
+            ),
+            // Parameters and a lib; kube-system is excluded, so only api is reported.
+            row(
+                f,
+                "K8sRequiredLabels/deployments-need-team",
+                "/metadata/labels",
+                66,
+                1,
+                "Deployment api is missing labels: [\"team\"]"
+            ),
+        ]
+    );
+    assert_eq!(report.findings[0].severity, kvet_engine::Severity::Warning);
+    assert_eq!(report.findings[3].severity, kvet_engine::Severity::Error);
+}
+
+#[test]
+fn broken_gatekeeper_documents_are_located() {
+    let sources = kvet_engine::PolicySources {
+        policies: vec![
+            root().join("fixtures/policies/broken/template.yaml"),
+            root().join("fixtures/policies/broken/orphan-constraint.yaml"),
+        ],
+        ..Default::default()
+    };
+    let errs = kvet_engine::load_policies(&sources, &[]).expect_err("broken");
+    let got: Vec<(String, u32, String)> = errs
+        .iter()
+        .map(|e| {
+            (
+                e.location.file.rsplit('/').next().unwrap_or("").to_owned(),
+                e.location.line,
+                e.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            // The Rego error is moved from line 4 of the embedded Rego to its line in the YAML.
+            ("template.yaml".to_owned(), 16, "cannot load policy: invalid character in string".to_owned()),
+            ("orphan-constraint.yaml".to_owned(), 0, "cannot load policy: constraint K8sNoSuchTemplate/orphan has no ConstraintTemplate defining kind K8sNoSuchTemplate".to_owned()),
+        ]
     );
 }

@@ -7,7 +7,10 @@
 //! message string or an object with `msg` (and optionally `_loc`, a JSON pointer to the
 //! offending field); `exception` rules waive named rules for the current input.
 
+pub mod gatekeeper;
 mod glob;
+
+pub use gatekeeper::{Action, NamespaceLabels};
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -77,6 +80,16 @@ pub struct Decision {
     pub metadata: Option<Value>,
 }
 
+/// A ConstraintTemplate as loaded: its Rego and libs, with where each starts in the file.
+#[derive(Debug, Clone)]
+struct TemplateSource {
+    file: String,
+    kind: String,
+    /// (text, line, column of its first character in the file)
+    rego: (String, u32, u32),
+    libs: Vec<(String, u32, u32)>,
+}
+
 #[derive(Debug, Clone)]
 struct RuleRef {
     /// `data.main.deny_x`
@@ -100,6 +113,9 @@ struct Package {
 #[derive(Debug, Default)]
 pub struct PolicySetBuilder {
     modules: Vec<(String, String)>,
+    templates: Vec<TemplateSource>,
+    constraints: Vec<(String, Value)>,
+    namespace_labels: NamespaceLabels,
     data: Map<String, Value>,
     namespaces: Namespaces,
     time_limit: Option<Duration>,
@@ -132,6 +148,91 @@ impl PolicySetBuilder {
         };
         merge(&mut self.data, map, file, "")?;
         Ok(self)
+    }
+
+    /// Adds a Gatekeeper document: a `ConstraintTemplate` or a constraint
+    /// (`constraints.gatekeeper.sh/*`). `spans` places Rego errors at their line in the file.
+    /// Returns false for documents of other kinds, which are ignored.
+    pub fn gatekeeper(
+        &mut self,
+        file: &str,
+        doc: &Value,
+        spans: Option<&kvet_yaml::SpanMap>,
+    ) -> bool {
+        let api = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        let at = |ptr: &str| -> (u32, u32) {
+            spans
+                .map(|s| s.locate(doc, ptr))
+                .filter(|l| l.exact)
+                .map_or((0, 0), |l| (l.value.start.line, l.value.start.column))
+        };
+        if kind == "ConstraintTemplate" && api.starts_with("templates.gatekeeper.sh/") {
+            let tkind = doc
+                .pointer("/spec/crd/spec/names/kind")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let target = "/spec/targets/0";
+            let rego = doc
+                .pointer(&format!("{target}/rego"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            let (l, c) = at(&format!("{target}/rego"));
+            let libs = doc
+                .pointer(&format!("{target}/libs"))
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .enumerate()
+                        .filter_map(|(i, v)| {
+                            let (l, c) = at(&format!("{target}/libs/{i}"));
+                            v.as_str().map(|t| (t.to_owned(), l, c))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.templates.push(TemplateSource {
+                file: file.to_owned(),
+                kind: tkind,
+                rego: (rego, l, c),
+                libs,
+            });
+            return true;
+        }
+        if api.starts_with("constraints.gatekeeper.sh/") {
+            self.constraints.push((file.to_owned(), doc.clone()));
+            return true;
+        }
+        false
+    }
+
+    /// Whether any template reads `data.inventory` (then give [`Self::inventory`]).
+    pub fn wants_inventory(&self) -> bool {
+        self.templates.iter().any(|t| {
+            t.rego.0.contains("data.inventory")
+                || t.libs.iter().any(|l| l.0.contains("data.inventory"))
+        })
+    }
+
+    /// Whether any constraint uses `namespaceSelector` (then give [`Self::namespace_labels`]).
+    pub fn wants_namespaces(&self) -> bool {
+        self.constraints
+            .iter()
+            .any(|(_, c)| c.pointer("/spec/match/namespaceSelector").is_some())
+    }
+
+    /// `data.inventory` for referential templates, built from the objects under check.
+    pub fn inventory(&mut self, inventory: Value) -> &mut Self {
+        self.data.insert("inventory".to_owned(), inventory);
+        self
+    }
+
+    /// Labels of the Namespace objects under check, for `namespaceSelector`.
+    pub fn namespace_labels(&mut self, labels: NamespaceLabels) -> &mut Self {
+        self.namespace_labels = labels;
+        self
     }
 
     /// Selects the packages whose rules apply.
@@ -193,6 +294,7 @@ impl PolicySetBuilder {
                 });
             }
         }
+        let constraints = self.build_gatekeeper(&mut engine, &mut errors);
         if !self.data.is_empty() {
             if let Err(e) = engine.add_data(regorus::Value::from(Value::Object(self.data.clone())))
             {
@@ -234,7 +336,73 @@ impl PolicySetBuilder {
             engine,
             rules,
             packages: packages.into_iter().map(|(_, p)| p).collect(),
+            constraints,
+            namespace_labels: std::sync::Arc::new(self.namespace_labels.clone()),
         })
+    }
+
+    fn build_gatekeeper(
+        &self,
+        engine: &mut regorus::Engine,
+        errors: &mut Vec<PolicyError>,
+    ) -> Vec<gatekeeper::Constraint> {
+        // Errors in embedded Rego are moved to their line in the YAML file.
+        let shift = |mut e: PolicyError, file: &str, line: u32, col: u32| {
+            e.file = file.to_owned();
+            // Block scalars strip their indentation from every line alike.
+            if line > 0 && e.line > 0 {
+                e.column += col.saturating_sub(1);
+                e.line += line - 1;
+            }
+            e
+        };
+        let mut rule_of_kind: Vec<(String, String)> = Vec::new();
+        for t in &self.templates {
+            for (i, (lib, l, c)) in t.libs.iter().enumerate() {
+                if let Err(e) = add_module(engine, &format!("{}#lib{i}", t.kind), lib) {
+                    errors.push(shift(e, &t.file, *l, *c));
+                }
+            }
+            match add_module(engine, &t.kind, &t.rego.0) {
+                Ok(pkg) => rule_of_kind.push((t.kind.clone(), format!("{pkg}.violation"))),
+                Err(e) => errors.push(shift(e, &t.file, t.rego.1, t.rego.2)),
+            }
+        }
+        let mut out = Vec::new();
+        for (file, c) in &self.constraints {
+            let kind = c.get("kind").and_then(Value::as_str).unwrap_or("");
+            let name = c
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let Some((_, rule_path)) = rule_of_kind.iter().find(|(k, _)| k == kind) else {
+                errors.push(PolicyError {
+                    file: file.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "constraint {kind}/{name} has no ConstraintTemplate defining kind {kind}"
+                    ),
+                });
+                continue;
+            };
+            out.push(gatekeeper::Constraint {
+                kind: kind.to_owned(),
+                name: name.to_owned(),
+                action: gatekeeper::action(c.pointer("/spec/enforcementAction")),
+                parameters: c
+                    .pointer("/spec/parameters")
+                    .cloned()
+                    .unwrap_or(Value::Object(Map::new())),
+                matcher: c
+                    .pointer("/spec/match")
+                    .cloned()
+                    .unwrap_or(Value::Object(Map::new())),
+                rule_path: rule_path.clone(),
+            });
+        }
+        out.sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
+        out
     }
 
     fn selected(&self, ns: &str) -> bool {
@@ -383,6 +551,8 @@ pub struct PolicySet {
     engine: regorus::Engine,
     rules: Vec<RuleRef>,
     packages: Vec<Package>,
+    constraints: Vec<gatekeeper::Constraint>,
+    namespace_labels: std::sync::Arc<NamespaceLabels>,
 }
 
 impl PolicySet {
@@ -392,12 +562,23 @@ impl PolicySet {
             engine: self.engine.clone(),
             rules: self.rules.clone(),
             packages: self.packages.clone(),
+            constraints: self.constraints.clone(),
+            namespace_labels: self.namespace_labels.clone(),
         }
     }
 
-    /// The rule ids (`package.rule`) that will be evaluated.
-    pub fn rule_ids(&self) -> Vec<&str> {
-        self.rules.iter().map(|r| r.id.as_str()).collect()
+    /// The rule ids that will be evaluated: `package.rule` for conftest rules, `Kind/name`
+    /// for Gatekeeper constraints.
+    pub fn rule_ids(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .map(|r| r.id.clone())
+            .chain(
+                self.constraints
+                    .iter()
+                    .map(|c| format!("{}/{}", c.kind, c.name)),
+            )
+            .collect()
     }
 }
 
@@ -406,6 +587,8 @@ pub struct Evaluator {
     engine: regorus::Engine,
     rules: Vec<RuleRef>,
     packages: Vec<Package>,
+    constraints: Vec<gatekeeper::Constraint>,
+    namespace_labels: std::sync::Arc<NamespaceLabels>,
 }
 
 impl Evaluator {
@@ -459,7 +642,63 @@ impl Evaluator {
                 })
             });
         }
+        self.evaluate_constraints(input, &mut out)?;
         Ok(out)
+    }
+
+    fn evaluate_constraints(
+        &mut self,
+        input: &Value,
+        out: &mut Vec<Decision>,
+    ) -> Result<(), EvalError> {
+        if self.constraints.is_empty() {
+            return Ok(());
+        }
+        let review = gatekeeper::review(input);
+        for c in &self.constraints {
+            if !gatekeeper::matches(&c.matcher, input, &self.namespace_labels) {
+                continue;
+            }
+            let id = format!("{}/{}", c.kind, c.name);
+            self.engine
+                .set_input(regorus::Value::from(serde_json::json!({
+                    "review": review,
+                    "parameters": c.parameters,
+                })));
+            let value = self
+                .engine
+                .eval_rule(c.rule_path.clone())
+                .map_err(|e| EvalError {
+                    rule: id.clone(),
+                    message: locate_error(&e.to_string(), "").message,
+                })?;
+            let value = to_json(&value);
+            if is_empty_result(&value) {
+                continue;
+            }
+            let level = match c.action {
+                Action::Deny => Level::Deny,
+                Action::Warn | Action::DryRun => Level::Warn,
+            };
+            results(&value, |message, pointer, metadata| {
+                // Gatekeeper results carry their extra data under `details`.
+                let pointer = pointer.or_else(|| {
+                    metadata
+                        .as_ref()
+                        .and_then(|m| m.pointer("/details/_loc"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+                out.push(Decision {
+                    rule: id.clone(),
+                    level,
+                    message,
+                    pointer,
+                    metadata,
+                })
+            });
+        }
+        Ok(())
     }
 }
 

@@ -36,6 +36,12 @@ enum Command {
     Check(Box<CheckArgs>),
     /// Run the `test_*` rules of Rego policies (like `opa test` / `conftest verify`).
     Test(TestArgs),
+    /// Run Gatekeeper test suites (`kind: Suite`), like `gator verify`.
+    Verify {
+        /// Suite files or directories searched for them.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
     /// Embedded Kubernetes schemas.
     Schemas {
         #[command(subcommand)]
@@ -159,6 +165,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(*args),
         Command::Test(args) => run_tests(args),
+        Command::Verify { paths } => run_verify(&paths),
         Command::Schemas {
             command: SchemasCommand::List,
         } => {
@@ -175,6 +182,36 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+fn run_verify(paths: &[PathBuf]) -> ExitCode {
+    let suites = kvet_engine::verify::find_suites(paths);
+    if suites.is_empty() {
+        eprintln!("kvet: no Gatekeeper suites (kind: Suite) found");
+        return ExitCode::from(2);
+    }
+    let mut out = std::io::stdout().lock();
+    let (mut pass, mut fail) = (0, 0);
+    for s in &suites {
+        for c in kvet_engine::verify::run_suite(s) {
+            match &c.failure {
+                None => {
+                    pass += 1;
+                    let _ = writeln!(out, "ok   {} {}", c.suite, c.name);
+                }
+                Some(why) => {
+                    fail += 1;
+                    let _ = writeln!(out, "FAIL {} {}: {why}", c.suite, c.name);
+                }
+            }
+        }
+    }
+    let _ = writeln!(out, "{pass} passed, {fail} failed");
+    if fail > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

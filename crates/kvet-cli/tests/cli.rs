@@ -459,3 +459,33 @@ fn kvet_test_runs_rego_unit_tests() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("syntax.rego:7:25"));
 }
+
+#[test]
+fn kvet_verify_runs_gatekeeper_suites() {
+    let o = kvet(&["verify", "fixtures/policies/gatekeeper/suite"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "ok   fixtures/policies/gatekeeper/suite/suite.yaml unique-ingress-host/host-taken"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("4 passed, 0 failed"), "{out}");
+
+    let o = kvet(&[
+        "verify",
+        "fixtures/policies/gatekeeper/failing-suite/suite.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("FAIL fixtures/policies/gatekeeper/failing-suite/suite.yaml required-labels/wrong-expectation: expected no violations, got 1"),
+        "{out}"
+    );
+    assert!(out.contains("1 passed, 1 failed"), "{out}");
+    assert_eq!(
+        kvet(&["verify", "fixtures/manifests/valid"]).status.code(),
+        Some(2)
+    );
+}

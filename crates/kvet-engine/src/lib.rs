@@ -8,6 +8,7 @@ pub mod input;
 mod object;
 mod policies;
 pub mod report;
+pub mod verify;
 
 pub use check::{check, CheckOptions, Checker, EngineError, Report, Stats};
 pub use finding::{Finding, Location, ObjectId, Severity};

@@ -43,31 +43,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let parse = *parse_times.iter().min().unwrap_or(&Duration::ZERO);
 
-    // kvet check end to end: the release binary, as CI runs it, best of 3.
-    let mut check_times = Vec::new();
-    let mut last_status = None;
-    for _ in 0..3 {
-        let t = Instant::now();
-        let out = Command::new(&bin)
-            .args(["check", "--output", "json"])
-            .arg(&corpus)
-            .output()
-            .map_err(|e| format!("running kvet: {e}"))?;
-        check_times.push(t.elapsed());
-        last_status = out.status.code();
-        if !matches!(out.status.code(), Some(0 | 1)) {
-            return Err(format!(
-                "kvet check failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        let objects = v["summary"]["objects"].as_u64().unwrap_or(0);
-        if objects as usize != count {
-            return Err(format!("kvet saw {objects} objects, expected {count}"));
-        }
-    }
-    let check = *check_times.iter().min().unwrap_or(&Duration::ZERO);
+    // kvet check end to end: the release binary, as CI runs it, best of 3 — schema only, then
+    // with the default built-in policies.
+    let schema_only = check_run(&bin, &corpus, count, &["--policy-set", "none"])?;
+    let with_policies = check_run(&bin, &corpus, count, &[])?;
+    let check = schema_only.0;
+    let last_status = schema_only.1;
     let per_sec = |d: Duration| count as f64 / d.as_secs_f64();
     println!();
     println!(
@@ -84,6 +65,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     println!(
         "ratio check / parse-only    {:>8.2}x",
         check.as_secs_f64() / parse.as_secs_f64()
+    );
+    println!(
+        "kvet check + default policies {:>6.3} s  {:>9.0} objects/s  (ratio to schema only {:.2}x)",
+        with_policies.0.as_secs_f64(),
+        per_sec(with_policies.0),
+        with_policies.0.as_secs_f64() / check.as_secs_f64()
     );
 
     // Start-up: one small Deployment, many runs; median and p90 wall time.
@@ -128,6 +115,40 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ms(times[times.len() / 2]) / ms(base[base.len() / 2])
     );
     Ok(())
+}
+
+/// Best of three `kvet check --output json` runs over the corpus; checks the object count.
+fn check_run(
+    bin: &Path,
+    corpus: &Path,
+    count: usize,
+    extra: &[&str],
+) -> Result<(Duration, Option<i32>), String> {
+    let mut best = Duration::MAX;
+    let mut status = None;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let out = Command::new(bin)
+            .args(["check", "--output", "json"])
+            .args(extra)
+            .arg(corpus)
+            .output()
+            .map_err(|e| format!("running kvet: {e}"))?;
+        best = best.min(t.elapsed());
+        status = out.status.code();
+        if !matches!(status, Some(0 | 1)) {
+            return Err(format!(
+                "kvet check failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        let objects = v["summary"]["objects"].as_u64().unwrap_or(0);
+        if objects as usize != count {
+            return Err(format!("kvet saw {objects} objects, expected {count}"));
+        }
+    }
+    Ok((best, status))
 }
 
 fn workspace_root() -> PathBuf {

@@ -42,11 +42,22 @@ enum Command {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
     },
+    /// The built-in policy library.
+    Policies {
+        #[command(subcommand)]
+        command: PoliciesCommand,
+    },
     /// Embedded Kubernetes schemas.
     Schemas {
         #[command(subcommand)]
         command: SchemasCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum PoliciesCommand {
+    /// List the built-in policies with id, title, severity and rationale.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -107,6 +118,10 @@ struct CheckArgs {
     /// rules; `*_test.rego` files are skipped.
     #[arg(short = 'p', long = "policy", value_name = "PATH")]
     policy: Vec<PathBuf>,
+    /// Built-in policy sets to apply (repeatable; `none` for none). Default: tag-pinning.
+    /// Naming any set replaces the default.
+    #[arg(long = "policy-set", value_name = "NAME")]
+    policy_set: Vec<String>,
     /// YAML or JSON files merged into `data` for the policies (repeatable).
     #[arg(long, value_name = "PATH")]
     data: Vec<PathBuf>,
@@ -166,6 +181,24 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(*args),
         Command::Test(args) => run_tests(args),
         Command::Verify { paths } => run_verify(&paths),
+        Command::Policies {
+            command: PoliciesCommand::List,
+        } => {
+            let mut out = std::io::stdout().lock();
+            for p in kvet_policy::builtin_policies() {
+                let default = if kvet_policy::DEFAULT_SETS.contains(&p.id) {
+                    " (default)"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "{}{default}\n  {} [{}]\n  {}\n",
+                    p.id, p.title, p.severity, p.rationale
+                );
+            }
+            ExitCode::SUCCESS
+        }
         Command::Schemas {
             command: SchemasCommand::List,
         } => {
@@ -328,8 +361,21 @@ fn run_check(args: CheckArgs) -> ExitCode {
             args.schema_cache.clone(),
         )));
     }
+    let sets: Vec<String> = if args.policy_set.is_empty() {
+        kvet_policy::DEFAULT_SETS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
+    } else {
+        args.policy_set
+            .iter()
+            .filter(|s| s.as_str() != "none")
+            .cloned()
+            .collect()
+    };
     let sources = PolicySources {
         policies: args.policy.clone(),
+        sets,
         data: args.data.clone(),
         namespaces: if args.all_namespaces {
             Namespaces::All

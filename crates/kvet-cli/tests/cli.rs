@@ -378,6 +378,8 @@ fn policies_from_the_command_line() {
         "main",
         "--namespace",
         "kubernetes.*",
+        "--policy-set",
+        "none",
         "fixtures/policies/manifests",
     ]);
     assert_eq!(o.status.code(), Some(1));
@@ -488,4 +490,47 @@ fn kvet_verify_runs_gatekeeper_suites() {
         kvet(&["verify", "fixtures/manifests/valid"]).status.code(),
         Some(2)
     );
+}
+
+#[test]
+fn builtin_policy_sets() {
+    // tag-pinning is on by default …
+    let o = kvet(&[
+        "check",
+        "-o",
+        "json",
+        "fixtures/policies/manifests/apps.yaml",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert_eq!(rules, vec!["tag-pinning", "tag-pinning"]);
+    // … and `none` turns the library off.
+    let o = kvet(&[
+        "check",
+        "--policy-set",
+        "none",
+        "fixtures/policies/manifests/apps.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // An unknown set is a usage problem.
+    let o = kvet(&["check", "--policy-set", "nope", "fixtures/manifests/valid"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("unknown policy set \"nope\""));
+    let list = stdout(&kvet(&["policies", "list"]));
+    assert!(
+        list.starts_with("tag-pinning (default)\n  Images are pinned to a version [error]"),
+        "{list}"
+    );
+}
+
+#[test]
+fn the_builtin_library_passes_its_own_tests() {
+    let o = kvet(&["test", "policies"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains(" 0 failed"));
 }

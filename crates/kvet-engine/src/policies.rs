@@ -31,6 +31,8 @@ pub struct PolicySources {
     pub policies: Vec<PathBuf>,
     /// YAML or JSON files merged into `data`.
     pub data: Vec<PathBuf>,
+    /// Built-in policy sets by id (`kvet policies list`).
+    pub sets: Vec<String>,
     /// Packages to evaluate.
     pub namespaces: Namespaces,
     /// Evaluation time limit per object.
@@ -65,7 +67,7 @@ pub fn load_policies(
     src: &PolicySources,
     inputs: &[SourceFile],
 ) -> Result<Option<PolicySet>, Vec<Finding>> {
-    if src.policies.is_empty() {
+    if src.policies.is_empty() && src.sets.is_empty() {
         return Ok(None);
     }
     let (paths, mut problems) =
@@ -74,6 +76,12 @@ pub fn load_policies(
     builder.namespaces(src.namespaces.clone());
     builder.time_limit(src.time_limit);
     let mut count = 0;
+    for set in &src.sets {
+        match builder.builtin(set) {
+            Ok(_) => count += 1,
+            Err(e) => problems.push(policy_finding(e)),
+        }
+    }
     for p in paths {
         if p.to_string_lossy().ends_with("_test.rego") {
             continue;

@@ -265,6 +265,7 @@ fn with_policies(namespaces: kvet_engine::Namespaces) -> CheckOptions {
     let sources = kvet_engine::PolicySources {
         policies: vec![root().join("fixtures/policies/conftest")],
         data: vec![root().join("fixtures/policies/conftest/data.yaml")],
+        sets: vec![],
         namespaces,
         time_limit: Some(std::time::Duration::from_secs(5)),
     };
@@ -478,5 +479,38 @@ fn broken_gatekeeper_documents_are_located() {
             ("template.yaml".to_owned(), 16, "cannot load policy: invalid character in string".to_owned()),
             ("orphan-constraint.yaml".to_owned(), 0, "cannot load policy: constraint K8sNoSuchTemplate/orphan has no ConstraintTemplate defining kind K8sNoSuchTemplate".to_owned()),
         ]
+    );
+}
+
+#[test]
+fn builtin_tag_pinning_points_at_the_image() {
+    let sources = kvet_engine::PolicySources {
+        sets: vec!["tag-pinning".into()],
+        ..Default::default()
+    };
+    let mut opts = latest();
+    opts.policies = kvet_engine::load_policies(&sources, &[])
+        .expect("loads")
+        .map(std::sync::Arc::new);
+    let report = run(&["fixtures/policies/manifests/apps.yaml"], opts);
+    let f = "policies/manifests/apps.yaml";
+    assert_eq!(
+        rows(&report),
+        vec![
+            row(f, "tag-pinning", "/spec/template/spec/containers/0/image", 16, 18, "container web uses the mutable tag latest (nginx:latest): pin a version or a digest"),
+            row(f, "tag-pinning", "/spec/template/spec/containers/0/image", 33, 18, "container old uses the mutable tag latest (registry.example.com/old:latest): pin a version or a digest"),
+        ]
+    );
+    let unknown = kvet_engine::PolicySources {
+        sets: vec!["no-such-set".into()],
+        ..Default::default()
+    };
+    let errs = kvet_engine::load_policies(&unknown, &[]).expect_err("unknown set");
+    assert!(
+        errs[0]
+            .message
+            .contains("unknown policy set \"no-such-set\""),
+        "{}",
+        errs[0].message
     );
 }

@@ -9,8 +9,10 @@
 
 pub mod gatekeeper;
 mod glob;
+mod library;
 
 pub use gatekeeper::{Action, NamespaceLabels};
+pub use library::{builtin_policies, BuiltinPolicy, DEFAULT_SETS};
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -101,6 +103,8 @@ struct RuleRef {
     suffix: String,
     /// Index into `packages` of this rule's package (for its exceptions).
     package: usize,
+    /// Kinds the rule applies to; empty for all.
+    kinds: std::sync::Arc<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +117,8 @@ struct Package {
 #[derive(Debug, Default)]
 pub struct PolicySetBuilder {
     modules: Vec<(String, String)>,
+    /// Built-in policies: (id, Rego).
+    builtins: Vec<(&'static str, &'static str, Vec<String>)>,
     templates: Vec<TemplateSource>,
     constraints: Vec<(String, Value)>,
     namespace_labels: NamespaceLabels,
@@ -134,6 +140,30 @@ impl PolicySetBuilder {
     pub fn module(&mut self, path: impl Into<String>, text: impl Into<String>) -> &mut Self {
         self.modules.push((path.into(), text.into()));
         self
+    }
+
+    /// Adds a built-in policy by id (see [`builtin_policies`]); its findings use the id as rule.
+    pub fn builtin(&mut self, id: &str) -> Result<&mut Self, PolicyError> {
+        let p = builtin_policies()
+            .into_iter()
+            .find(|p| p.id == id)
+            .ok_or_else(|| PolicyError {
+                file: "--policy-set".to_owned(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "unknown policy set {id:?}; built-in sets: {}",
+                    builtin_policies()
+                        .iter()
+                        .map(|p| p.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
+        if !self.builtins.iter().any(|(i, _, _)| *i == p.id) {
+            self.builtins.push((p.id, p.rego, p.kinds));
+        }
+        Ok(self)
     }
 
     /// Merges `value` (an object) into `data`; conflicting leaves are an error.
@@ -291,7 +321,31 @@ impl PolicySetBuilder {
                     level,
                     suffix,
                     package: pkg_index,
+                    kinds: std::sync::Arc::default(),
                 });
+            }
+        }
+        for (id, rego, kinds) in &self.builtins {
+            let kinds = std::sync::Arc::new(kinds.clone());
+            match add_module(&mut engine, &format!("builtin:{id}"), rego) {
+                Ok(package) => {
+                    packages.push((package.clone(), Package { exception: None }));
+                    let pkg_index = packages.len() - 1;
+                    for name in rule_names(rego) {
+                        let (Some(level), suffix) = classify(&name) else {
+                            continue;
+                        };
+                        rules.push(RuleRef {
+                            path: format!("{package}.{name}"),
+                            id: (*id).to_owned(),
+                            level,
+                            suffix,
+                            package: pkg_index,
+                            kinds: kinds.clone(),
+                        });
+                    }
+                }
+                Err(e) => errors.push(e),
             }
         }
         let constraints = self.build_gatekeeper(&mut engine, &mut errors);
@@ -313,7 +367,9 @@ impl PolicySetBuilder {
         if let Some(limit) = self.time_limit {
             engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
                 limit,
-                check_interval: std::num::NonZeroU32::MIN,
+                // Reading the clock at every step costs more than the policies themselves.
+                check_interval: std::num::NonZeroU32::new(1024)
+                    .unwrap_or(std::num::NonZeroU32::MIN),
             });
         }
         rules.sort_by(|a, b| a.id.cmp(&b.id));
@@ -332,6 +388,8 @@ impl PolicySetBuilder {
         if !errors.is_empty() {
             return Err(errors);
         }
+        // Analyse the modules once here, so evaluators cloned per worker start prepared.
+        let _ = engine.eval_bool_query("true".to_owned(), false);
         Ok(PolicySet {
             engine,
             rules,
@@ -525,7 +583,8 @@ fn rule_names(text: &str) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default();
-    names.dedup();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
     names
 }
 
@@ -595,10 +654,17 @@ impl Evaluator {
     /// Every decision for `input`, rules in id order. A rule that fails at run time (or runs
     /// past the time limit) is an error for this input only.
     pub fn evaluate(&mut self, input: &Value) -> Result<Vec<Decision>, EvalError> {
+        let kind = input.get("kind").and_then(Value::as_str).unwrap_or("");
+        let applies = |r: &RuleRef| r.kinds.is_empty() || r.kinds.iter().any(|k| k == kind);
+        let mut out = Vec::new();
+        // Most objects are not what a kind-specific policy reads: skip the engine entirely.
+        if !self.rules.iter().any(applies) {
+            self.evaluate_constraints(input, &mut out)?;
+            return Ok(out);
+        }
         self.engine.set_input(regorus::Value::from(input.clone()));
         let mut waived: Vec<Option<Vec<String>>> = vec![None; self.packages.len()];
-        let mut out = Vec::new();
-        for r in &self.rules {
+        for r in self.rules.iter().filter(|r| applies(r)) {
             let value = self
                 .engine
                 .eval_rule(r.path.clone())

@@ -1,0 +1,63 @@
+//! The built-in policy library, embedded from `policies/` at build time.
+
+use serde_json::Value;
+
+include!(concat!(env!("OUT_DIR"), "/library.rs"));
+
+/// Sets on when no `--policy-set` is named.
+pub const DEFAULT_SETS: &[&str] = &["tag-pinning"];
+
+/// One built-in policy and what it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltinPolicy {
+    /// The id used with `--policy-set` and as the findings' rule.
+    pub id: &'static str,
+    /// One line.
+    pub title: String,
+    /// `error` or `warning`.
+    pub severity: String,
+    /// Why the policy exists.
+    pub rationale: String,
+    /// The Rego source.
+    pub rego: &'static str,
+    /// The kinds it applies to (empty: all).
+    pub kinds: Vec<String>,
+}
+
+fn field(meta: &Value, key: &str) -> String {
+    meta.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Every built-in policy, by id.
+pub fn builtin_policies() -> Vec<BuiltinPolicy> {
+    LIBRARY
+        .iter()
+        .map(|(id, rego, meta)| {
+            let meta = kvet_yaml::parse_one(meta, &kvet_yaml::Limits::default())
+                .ok()
+                .flatten()
+                .map(|d| d.value)
+                .unwrap_or(Value::Null);
+            BuiltinPolicy {
+                id,
+                title: field(&meta, "title"),
+                severity: field(&meta, "severity"),
+                rationale: field(&meta, "rationale"),
+                rego,
+                kinds: meta
+                    .get("kinds")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}

@@ -29,6 +29,28 @@ fn main() {
         ));
     }
     out.push_str("];\n");
+    // Shared Rego libraries under policies/lib, loaded with any built-in policy.
+    let mut libs: Vec<PathBuf> = std::fs::read_dir(dir.join("lib"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "rego"))
+                .filter(|p| !p.to_string_lossy().ends_with("_test.rego"))
+                .collect()
+        })
+        .unwrap_or_default();
+    libs.sort();
+    out.push_str("/// Shared libraries of the built-in policies: (file name, Rego).\npub(crate) static LIBS: &[(&str, &str)] = &[\n");
+    for l in libs {
+        println!("cargo:rerun-if-changed={}", l.display());
+        let name = l
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let abs = l.canonicalize().unwrap_or(l).display().to_string();
+        out.push_str(&format!("    ({name:?}, include_str!({abs:?})),\n"));
+    }
+    out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("out dir")).join("library.rs");
     std::fs::write(dest, out).expect("write library.rs");
 }

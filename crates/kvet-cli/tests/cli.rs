@@ -523,7 +523,11 @@ fn builtin_policy_sets() {
     assert!(stdout(&o).contains("unknown policy set \"nope\""));
     let list = stdout(&kvet(&["policies", "list"]));
     assert!(
-        list.starts_with("tag-pinning (default)\n  Images are pinned to a version [error]"),
+        list.contains("\ntag-pinning (default)\n  Images are pinned to a version [error]"),
+        "{list}"
+    );
+    assert!(
+        list.starts_with("allowed-registries\n  Images come from allowed registries [error]"),
         "{list}"
     );
 }

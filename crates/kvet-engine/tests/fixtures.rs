@@ -514,3 +514,37 @@ fn builtin_tag_pinning_points_at_the_image() {
         errs[0].message
     );
 }
+
+#[test]
+fn builtin_allowed_registries_uses_its_parameters() {
+    let dir = std::env::temp_dir().join(format!("kvet-params-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let params = dir.join("params.yaml");
+    std::fs::write(
+        &params,
+        "kvet:\n  parameters:\n    allowed-registries:\n      registries: [registry.example.com]\n",
+    )
+    .expect("write");
+    let sources = kvet_engine::PolicySources {
+        sets: vec!["allowed-registries".into()],
+        data: vec![params],
+        ..Default::default()
+    };
+    let mut opts = latest();
+    opts.policies = kvet_engine::load_policies(&sources, &[])
+        .expect("loads")
+        .map(std::sync::Arc::new);
+    let report = run(&["fixtures/policies/manifests/apps.yaml"], opts);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        rows(&report),
+        vec![row(
+            "policies/manifests/apps.yaml",
+            "allowed-registries",
+            "/spec/template/spec/containers/0/image",
+            16,
+            18,
+            "container web pulls from docker.io, which is not an allowed registry (allowed: registry.example.com)"
+        )]
+    );
+}

@@ -325,6 +325,13 @@ impl PolicySetBuilder {
                 });
             }
         }
+        if !self.builtins.is_empty() {
+            for (name, rego) in library::LIBS {
+                if let Err(e) = add_module(&mut engine, &format!("builtin:lib/{name}"), rego) {
+                    errors.push(e);
+                }
+            }
+        }
         for (id, rego, kinds) in &self.builtins {
             let kinds = std::sync::Arc::new(kinds.clone());
             match add_module(&mut engine, &format!("builtin:{id}"), rego) {

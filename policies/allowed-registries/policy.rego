@@ -1,0 +1,36 @@
+# Images must come from the registries in data.kvet.parameters["allowed-registries"].registries
+# (host names, or host/path prefixes such as registry.example.com/team). With no list
+# configured the policy reports nothing.
+package kvet.allowed_registries
+
+import rego.v1
+
+import data.kvet.lib.images
+
+params := object.get(object.get(object.get(data, "kvet", {}), "parameters", {}), "allowed-registries", {})
+
+allowed := object.get(params, "registries", [])
+
+# An image is allowed when its registry is listed, or its full name starts with a listed
+# prefix followed by a slash.
+permitted(img) if img.registry in allowed
+
+permitted(img) if {
+	some prefix in allowed
+	contains(prefix, "/")
+	name := trim_prefix(img.image, "docker.io/")
+	startswith(concat("", [img.registry, "/", name]), concat("", [prefix, "/"]))
+}
+
+permitted(img) if {
+	some prefix in allowed
+	contains(prefix, "/")
+	startswith(img.image, concat("", [prefix, "/"]))
+}
+
+deny contains {"msg": msg, "_loc": img.loc} if {
+	count(allowed) > 0
+	some img in images.images
+	not permitted(img)
+	msg := sprintf("container %s pulls from %s, which is not an allowed registry (allowed: %s)", [img.container, img.registry, concat(", ", allowed)])
+}

@@ -357,14 +357,8 @@ impl PolicySetBuilder {
         }
         let constraints = self.build_gatekeeper(&mut engine, &mut errors);
         if !self.data.is_empty() {
-            if let Err(e) = engine.add_data(regorus::Value::from(Value::Object(self.data.clone())))
-            {
-                errors.push(PolicyError {
-                    file: "<data>".to_owned(),
-                    line: 0,
-                    column: 0,
-                    message: e.to_string(),
-                });
+            if let Err(e) = add_data(&mut engine, Value::Object(self.data.clone())) {
+                errors.push(e);
             }
         }
         if !errors.is_empty() {
@@ -514,6 +508,18 @@ fn looks_static(msg: &str) -> bool {
     ]
     .iter()
     .any(|m| msg.contains(m))
+}
+
+/// Adds `data` to the engine; a conflict with what is there is an error on the data.
+fn add_data(engine: &mut regorus::Engine, data: Value) -> Result<(), PolicyError> {
+    engine
+        .add_data(regorus::Value::from(data))
+        .map_err(|e| PolicyError {
+            file: "<data>".to_owned(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+        })
 }
 
 /// Loads one module, trying Rego v1 syntax first and falling back to v0.
@@ -896,13 +902,8 @@ pub fn run_tests(
         }
     }
     if let Some(d) = data {
-        if let Err(e) = engine.add_data(regorus::Value::from(d)) {
-            errors.push(PolicyError {
-                file: "<data>".to_owned(),
-                line: 0,
-                column: 0,
-                message: e.to_string(),
-            });
+        if let Err(e) = add_data(&mut engine, d) {
+            errors.push(e);
         }
     }
     if !errors.is_empty() {

@@ -587,18 +587,20 @@ fn rule_names(text: &str) -> Vec<String> {
     let re = RE.get_or_init(|| {
         Regex::new(r"(?m)^((?:deny|violation|warn)(?:_[A-Za-z0-9_]+)?|exception)\s*(?:\[|contains\b|if\b|\{|:=|=)").ok()
     });
-    let mut names: Vec<String> = re
-        .as_ref()
-        .map(|r| {
-            r.captures_iter(text)
-                .filter_map(|c| c.get(1))
-                .map(|m| m.as_str().to_owned())
-                .collect()
-        })
-        .unwrap_or_default();
+    unique_heads(re.as_ref(), text)
+}
+
+/// The first capture of every match of `re` in `text`, each name once, in order of first use.
+fn unique_heads(re: Option<&Regex>, text: &str) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    names.retain(|n| seen.insert(n.clone()));
-    names
+    re.map(|r| {
+        r.captures_iter(text)
+            .filter_map(|c| c.get(1))
+            .map(|m| m.as_str().to_owned())
+            .filter(|n| seen.insert(n.clone()))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 fn classify(name: &str) -> (Option<Level>, String) {
@@ -882,17 +884,7 @@ pub fn run_tests(
     for (path, text) in modules {
         match add_module(&mut engine, path, text) {
             Ok(package) => {
-                let mut names: Vec<String> = re
-                    .as_ref()
-                    .map(|r| {
-                        r.captures_iter(text)
-                            .filter_map(|c| c.get(1))
-                            .map(|m| m.as_str().to_owned())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                names.dedup();
-                for n in names {
+                for n in unique_heads(re.as_ref(), text) {
                     if !tests.iter().any(|(_, p, t)| *p == package && *t == n) {
                         tests.push((path.clone(), package.clone(), n));
                     }

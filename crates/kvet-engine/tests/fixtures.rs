@@ -261,6 +261,15 @@ fn lazy_schema_loading_parses_only_what_one_object_needs() {
     );
 }
 
+/// The latest version's options with the policies of `sources` loaded.
+fn with_sources(sources: &kvet_engine::PolicySources) -> CheckOptions {
+    let mut opts = latest();
+    opts.policies = kvet_engine::load_policies(sources, &[])
+        .expect("loads")
+        .map(std::sync::Arc::new);
+    opts
+}
+
 fn with_policies(namespaces: kvet_engine::Namespaces) -> CheckOptions {
     let sources = kvet_engine::PolicySources {
         policies: vec![root().join("fixtures/policies/conftest")],
@@ -361,10 +370,7 @@ fn a_runaway_policy_fails_only_its_object() {
         time_limit: Some(std::time::Duration::from_millis(200)),
         ..Default::default()
     };
-    let mut opts = latest();
-    opts.policies = kvet_engine::load_policies(&sources, &[])
-        .expect("loads")
-        .map(std::sync::Arc::new);
+    let opts = with_sources(&sources);
     let report = run(&["fixtures/manifests/valid/config.yaml"], opts);
     // The ConfigMap times out; the Secret in the same file is evaluated normally.
     assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
@@ -488,10 +494,7 @@ fn builtin_tag_pinning_points_at_the_image() {
         sets: vec!["tag-pinning".into()],
         ..Default::default()
     };
-    let mut opts = latest();
-    opts.policies = kvet_engine::load_policies(&sources, &[])
-        .expect("loads")
-        .map(std::sync::Arc::new);
+    let opts = with_sources(&sources);
     let report = run(&["fixtures/policies/manifests/apps.yaml"], opts);
     let f = "policies/manifests/apps.yaml";
     assert_eq!(
@@ -530,10 +533,7 @@ fn builtin_allowed_registries_uses_its_parameters() {
         data: vec![params],
         ..Default::default()
     };
-    let mut opts = latest();
-    opts.policies = kvet_engine::load_policies(&sources, &[])
-        .expect("loads")
-        .map(std::sync::Arc::new);
+    let opts = with_sources(&sources);
     let report = run(&["fixtures/policies/manifests/apps.yaml"], opts);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(

@@ -9,7 +9,10 @@ fn main() {
     let mut ids: Vec<String> = std::fs::read_dir(&dir)
         .map(|rd| {
             rd.flatten()
-                .filter(|e| e.path().join("policy.rego").is_file())
+                .filter(|e| {
+                    e.path().join("policy.rego").is_file()
+                        && e.path().join("metadata.yaml").is_file()
+                })
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .collect()
         })

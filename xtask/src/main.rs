@@ -3,8 +3,9 @@
 mod bench;
 mod schemas;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The same allocator as kvet itself (mimalloc, set by regorus in kvet-policy), so baselines
+// measured here compare like with like.
+use kvet_policy as _;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -5,18 +5,17 @@ mod text;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kvet_engine::{
-    embedded_versions, input, load_policies, report, CheckOptions, Checker, Finding, KubeVersion,
-    Namespaces, PolicySources, Report, Severity, SourceFile,
+    embedded_versions, input, load_policies, report, CheckOptions, Checker, Config, Date,
+    Exceptions, Finding, KubeVersion, Namespaces, PolicySources, Report, Severity, SourceFile,
 };
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-// Parsing builds many small maps and strings; mimalloc makes that markedly faster than the
-// system allocator on the hot path.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+// The process allocator is mimalloc, set by kvet-policy's regorus: parsing builds many small
+// maps and strings, which mimalloc serves markedly faster than the system allocator, and its
+// accounting lets policy evaluation stop at a memory ceiling.
 
 #[derive(Parser)]
 #[command(
@@ -83,9 +82,9 @@ struct CheckArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "text")]
     output: Output,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, default_value = "error", value_name = "SEVERITY", value_parser = parse_severity)]
-    fail_on: Severity,
+    /// Lowest severity that makes the exit code 1 (default: error).
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
     /// Print counts per kind and per rule after the findings.
     #[arg(long)]
     summary: bool,
@@ -118,8 +117,8 @@ struct CheckArgs {
     /// rules; `*_test.rego` files are skipped.
     #[arg(short = 'p', long = "policy", value_name = "PATH")]
     policy: Vec<PathBuf>,
-    /// Built-in policy sets to apply (repeatable; `none` for none). Default: tag-pinning.
-    /// Naming any set replaces the default.
+    /// Built-in policy sets to apply (repeatable; `none` for none). Default: tag-pinning and
+    /// pss-baseline. Naming any set replaces the default (and the config file's sets).
     #[arg(long = "policy-set", value_name = "NAME")]
     policy_set: Vec<String>,
     /// YAML or JSON files merged into `data` for the policies (repeatable).
@@ -131,9 +130,31 @@ struct CheckArgs {
     /// Evaluate every package that defines rules.
     #[arg(long, conflicts_with = "namespace")]
     all_namespaces: bool,
-    /// Time limit for evaluating the policies on one object, in milliseconds (0: none).
-    #[arg(long, value_name = "MS", default_value = "5000")]
-    policy_timeout: u64,
+    /// Time limit for evaluating the policies on one object, in milliseconds (0: none;
+    /// default 5000).
+    #[arg(long, value_name = "MS")]
+    policy_timeout: Option<u64>,
+    /// Memory that policy evaluation may take beyond what kvet holds after loading, in MiB
+    /// (0: no limit); an object whose evaluation goes past it gets a policy-error finding.
+    #[arg(long, value_name = "MIB", default_value = "1024")]
+    policy_memory_limit: u64,
+    /// Pod Security Standards version for pss-baseline and pss-restricted: latest or 1.NN.
+    #[arg(long, value_name = "VERSION")]
+    pss_version: Option<String>,
+    /// Give user policies every input at once, as conftest's --combine does: `input` is a list
+    /// of {path, contents}.
+    #[arg(long)]
+    combine: bool,
+    /// Config file (default: .kvet.yaml or .kvet.yml here or in a parent directory).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore any config file (and the default exceptions file).
+    #[arg(long)]
+    no_config: bool,
+    /// Exceptions file (default: the config's `exceptions`, else .kvet/exceptions.yaml in the
+    /// project root).
+    #[arg(long, value_name = "FILE")]
+    exceptions: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
@@ -193,9 +214,16 @@ fn main() -> ExitCode {
                 };
                 let _ = writeln!(
                     out,
-                    "{}{default}\n  {} [{}]\n  {}\n",
+                    "{}{default}\n  {} [{}]\n  {}",
                     p.id, p.title, p.severity, p.rationale
                 );
+                if !p.requires.is_empty() {
+                    let _ = writeln!(out, "  also enables: {}", p.requires.join(", "));
+                }
+                for (name, about) in &p.parameters {
+                    let _ = writeln!(out, "  parameter {name}: {about}");
+                }
+                let _ = writeln!(out);
             }
             ExitCode::SUCCESS
         }
@@ -337,56 +365,208 @@ fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
     (files, problems)
 }
 
+/// Makes `p` absolute and drops `.` and `..` components, without touching the filesystem.
+fn normalize(cwd: &Path, p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in cwd.join(p).components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `p` (absolute) relative to the working directory, as findings show paths: `../.kvet.yaml`
+/// for a config found in a parent directory.
+fn shown(cwd: &Path, p: &Path) -> PathBuf {
+    let a: Vec<_> = cwd.components().collect();
+    let b: Vec<_> = p.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return p.to_path_buf();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
+    out
+}
+
+/// Today (UTC), for exception expiry.
+fn today() -> Date {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Date::from_unix_days((secs / 86_400) as i64)
+}
+
+/// The config file in force: `--config`, else one found upward from the working directory.
+fn find_config(args: &CheckArgs, cwd: &Path) -> Result<Config, Vec<Finding>> {
+    let path = if args.no_config {
+        None
+    } else {
+        args.config
+            .as_ref()
+            .map(|p| normalize(cwd, p))
+            .or_else(|| kvet_engine::config::discover(cwd))
+    };
+    match path {
+        Some(p) => Config::load(&shown(cwd, &p)),
+        None => Ok(Config {
+            root: cwd.to_path_buf(),
+            ..Default::default()
+        }),
+    }
+}
+
 fn run_check(args: CheckArgs) -> ExitCode {
     if let Some(n) = args.jobs {
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
             .build_global();
     }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = match find_config(&args, &cwd) {
+        Ok(c) => c,
+        Err(problems) => return usage_problems(problems, &args),
+    };
+    let config_version = match config.kubernetes_version.as_deref().map(parse_version) {
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => {
+            eprintln!(
+                "kvet: {}: kubernetesVersion: {e}",
+                config
+                    .file
+                    .as_deref()
+                    .unwrap_or(Path::new(".kvet.yaml"))
+                    .display()
+            );
+            return ExitCode::from(2);
+        }
+        None => None,
+    };
     let Some(version) = args
         .kubernetes_version
+        .or(config_version)
         .or_else(|| embedded_versions().last().copied())
     else {
         eprintln!("kvet: no Kubernetes schemas are embedded in this build");
         return ExitCode::from(2);
     };
+    let pss_minor = match args
+        .pss_version
+        .as_deref()
+        .or(config.pss_version.as_deref())
+        .map(kvet_engine::config::parse_pss_version)
+    {
+        Some(Ok(v)) => v,
+        Some(Err(e)) => {
+            eprintln!("kvet: {e}");
+            return ExitCode::from(2);
+        }
+        None => None,
+    };
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Severity::Error);
+    let or_config = |flag: &Vec<String>, conf: &Vec<String>| {
+        if flag.is_empty() {
+            conf.clone()
+        } else {
+            flag.clone()
+        }
+    };
     let mut opts = CheckOptions::new(version);
-    opts.strict = !args.no_strict;
-    opts.ignore_missing_schemas = args.ignore_missing_schemas;
-    opts.skip_kinds = args.skip_kinds.clone();
-    opts.only_kinds = args.only_kinds.clone();
-    opts.schema_locations = args.schema_location.clone();
-    if !args.schema_location.is_empty() {
+    opts.strict = !args.no_strict && config.strict.unwrap_or(true);
+    opts.ignore_missing_schemas =
+        args.ignore_missing_schemas || config.ignore_missing_schemas.unwrap_or(false);
+    opts.skip_kinds = or_config(&args.skip_kinds, &config.skip_kinds);
+    opts.only_kinds = or_config(&args.only_kinds, &config.only_kinds);
+    opts.schema_locations = or_config(&args.schema_location, &config.schema_locations);
+    opts.self_waivable = config.self_waivable.clone();
+    if !opts.schema_locations.is_empty() {
         opts.fetcher = Some(Arc::new(fetch::CachingFetcher::new(
             args.schema_cache.clone(),
         )));
     }
-    let sets: Vec<String> = if args.policy_set.is_empty() {
-        kvet_policy::DEFAULT_SETS
+    let named_sets = if args.policy_set.is_empty() {
+        config.policy_sets.clone()
+    } else {
+        Some(args.policy_set.clone())
+    };
+    let sets: Vec<String> = match named_sets {
+        None => kvet_policy::DEFAULT_SETS
             .iter()
             .map(|s| (*s).to_owned())
-            .collect()
-    } else {
-        args.policy_set
-            .iter()
-            .filter(|s| s.as_str() != "none")
-            .cloned()
-            .collect()
+            .collect(),
+        Some(list) => list.into_iter().filter(|s| s.as_str() != "none").collect(),
     };
+    let namespaces = if args.namespace.is_empty() {
+        config.namespaces.clone().unwrap_or_default()
+    } else {
+        args.namespace.clone()
+    };
+    let timeout = args
+        .policy_timeout
+        .or(config.policy_timeout_ms)
+        .unwrap_or(5000);
     let sources = PolicySources {
-        policies: args.policy.clone(),
+        policies: config
+            .policies
+            .iter()
+            .chain(&args.policy)
+            .cloned()
+            .collect(),
         sets,
-        data: args.data.clone(),
+        data: config.data.iter().chain(&args.data).cloned().collect(),
         namespaces: if args.all_namespaces {
             Namespaces::All
-        } else if args.namespace.is_empty() {
+        } else if namespaces.is_empty() {
             Namespaces::default()
         } else {
-            Namespaces::Matching(args.namespace.clone())
+            Namespaces::Matching(namespaces)
         },
-        time_limit: (args.policy_timeout > 0)
-            .then(|| std::time::Duration::from_millis(args.policy_timeout)),
+        time_limit: (timeout > 0).then(|| std::time::Duration::from_millis(timeout)),
+        parameters: config.parameters.clone(),
+        pss_minor,
+        combine: args.combine,
     };
+    // Exceptions: --exceptions, else the config's, else .kvet/exceptions.yaml at the root.
+    let mut exceptions = Exceptions {
+        entries: config.exceptions.clone(),
+        self_waivable: config.self_waivable.clone(),
+    };
+    let exceptions_file = args
+        .exceptions
+        .clone()
+        .or_else(|| config.exceptions_file.clone())
+        .or_else(|| {
+            let p = config.root.join(kvet_engine::config::DEFAULT_EXCEPTIONS);
+            (!args.no_config && config.exceptions.is_empty() && p.is_file()).then_some(p)
+        });
+    if let Some(p) = &exceptions_file {
+        let p = shown(&cwd, p);
+        let shown = p.display().to_string();
+        let p = &p;
+        let loaded = std::fs::read_to_string(p)
+            .map_err(|e| {
+                vec![input::input_finding(
+                    &shown,
+                    &format!("cannot read the exceptions file: {e}"),
+                )]
+            })
+            .and_then(|text| Exceptions::parse_file(&shown, &text));
+        match loaded {
+            Ok(list) => exceptions.entries = list,
+            Err(problems) => return usage_problems(problems, &args),
+        }
+    }
+    let root = normalize(&cwd, &config.root);
     let mut checker = match Checker::new(opts) {
         Ok(c) => c,
         Err(e) => {
@@ -409,11 +589,21 @@ fn run_check(args: CheckArgs) -> ExitCode {
         problems.extend(checker.add_crds(&crd_files));
     }
     problems.extend(checker.add_crds(&files));
+    kvet_policy::set_memory_headroom(
+        (args.policy_memory_limit > 0).then(|| args.policy_memory_limit.saturating_mul(1 << 20)),
+    );
     let mut report: Report = checker.check_files(&files);
+    kvet_policy::set_memory_headroom(None);
     if !problems.is_empty() {
         report.findings.extend(problems);
         report.findings.sort_by(Finding::order);
     }
+    report.apply_exceptions(&exceptions, today(), &|file| {
+        normalize(&cwd, Path::new(file))
+            .strip_prefix(&root)
+            .ok()
+            .map(|p| p.to_string_lossy().into_owned())
+    });
 
     let file_names: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
     let rendered = match args.output {
@@ -435,9 +625,34 @@ fn run_check(args: CheckArgs) -> ExitCode {
 
     if unreadable {
         ExitCode::from(2)
-    } else if report.fails_at(args.fail_on) {
+    } else if report.fails_at(fail_on) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Reports problems with kvet's own configuration in the chosen format; exit code 2.
+fn usage_problems(problems: Vec<Finding>, args: &CheckArgs) -> ExitCode {
+    let mut report = Report {
+        findings: problems,
+        ..Default::default()
+    };
+    report.findings.sort_by(Finding::order);
+    let version = embedded_versions()
+        .last()
+        .copied()
+        .unwrap_or(KubeVersion { major: 1, minor: 0 });
+    let rendered = match args.output {
+        Output::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            text::render(&report, &[], color, false, version)
+        }
+        Output::Json => report::json(&report, &version.to_string()),
+        Output::Sarif => report::sarif(&report, env!("CARGO_PKG_VERSION")),
+        Output::Junit => report::junit(&report, &[]),
+        Output::Github => report::github(&report),
+    };
+    let _ = std::io::stdout().write_all(rendered.as_bytes());
+    ExitCode::from(2)
 }

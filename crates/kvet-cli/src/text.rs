@@ -136,7 +136,7 @@ fn tally(report: &Report) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
-        "{}, {} in {} ({}{})\n",
+        "{}, {} in {} ({}{}{})\n",
         plural(e, "error", "errors"),
         plural(w, "warning", "warnings"),
         plural(s.files, "file", "files"),
@@ -145,6 +145,11 @@ fn tally(report: &Report) -> String {
             format!(", {} skipped", s.skipped)
         } else {
             String::new()
+        },
+        if report.waived.is_empty() {
+            String::new()
+        } else {
+            format!(", {} waived by exceptions", report.waived.len())
         }
     )
 }
@@ -183,6 +188,22 @@ pub fn summary(report: &Report, version: KubeVersion) -> String {
     );
     for (rule, (e, w, i)) in &rules {
         let _ = writeln!(out, "  {rule:<40} {e:>8} {w:>9} {i:>6}");
+    }
+    if !report.waived.is_empty() {
+        let _ = writeln!(out, "  waived by exceptions:");
+        for w in &report.waived {
+            let f = &w.finding;
+            let _ = writeln!(
+                out,
+                "    {}:{}:{} {} (approved by {}: {})",
+                f.location.file,
+                f.location.line,
+                f.location.column,
+                f.rule,
+                w.approved_by,
+                w.reason
+            );
+        }
     }
     out
 }

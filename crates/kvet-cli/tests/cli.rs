@@ -538,3 +538,256 @@ fn the_builtin_library_passes_its_own_tests() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains(" 0 failed"));
 }
+
+fn kvet_in(dir: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kvet"))
+        .args(args)
+        .current_dir(root().join(dir))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run kvet")
+}
+
+fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+/// (rule, file, line) of every finding.
+fn located(v: &serde_json::Value) -> Vec<(String, String, u64)> {
+    v["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["rule"].as_str().unwrap_or("").to_owned(),
+                        f["location"]["file"].as_str().unwrap_or("").to_owned(),
+                        f["location"]["line"].as_u64().unwrap_or(0),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_config_file_is_found_upward_and_exceptions_apply() {
+    // From the project root and from a directory below it, the same gate applies.
+    for (dir, path, shown) in [
+        ("fixtures/config", "manifests", "manifests/"),
+        ("fixtures/config/manifests", ".", ""),
+    ] {
+        let o = kvet_in(dir, &["check", path, "-o", "json"]);
+        assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+        let v = json_of(&o);
+        // Kubernetes version and policy sets come from .kvet.yaml.
+        assert_eq!(v["kubernetesVersion"], "1.33");
+        let exceptions = if dir == "fixtures/config" {
+            ".kvet/exceptions.yaml"
+        } else {
+            "../.kvet/exceptions.yaml"
+        };
+        let _ = exceptions;
+        let mut got = located(&v);
+        for g in &mut got {
+            g.1 = g.1.trim_start_matches("./").to_owned();
+        }
+        let want: Vec<(String, String, u64)> = vec![
+            // The expired exception is reported at its expiry date, and no longer waives.
+            ("exception-expired".into(), "EXC".into(), 15),
+            ("tag-pinning".into(), format!("{shown}apps.yaml"), 31),
+            // The Pod may waive allowed-registries itself, but not tag-pinning.
+            (
+                "exception-not-allowed".into(),
+                format!("{shown}apps.yaml"),
+                39,
+            ),
+            (
+                "allowed-registries".into(),
+                format!("{shown}vendor.yaml"),
+                9,
+            ),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:?}");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.0, w.0, "{got:?}");
+            assert_eq!(g.2, w.2, "{got:?}");
+            if w.1 != "EXC" {
+                assert_eq!(g.1, w.1, "{got:?}");
+            } else {
+                assert!(g.1.ends_with(".kvet/exceptions.yaml"), "{got:?}");
+            }
+        }
+        // The Deployment in namespace legacy is waived by an approved exception, the Pod's
+        // registry finding by its own annotation; both are listed with who approved them.
+        let waived = v["waived"].as_array().expect("waived");
+        assert_eq!(waived.len(), 2, "{waived:?}");
+        assert_eq!(v["summary"]["waived"], 2);
+        assert!(waived.iter().any(
+            |w| w["approvedBy"] == "jane@example.com" && w["finding"]["rule"] == "tag-pinning"
+        ));
+        assert!(waived.iter().any(
+            |w| w["approvedBy"] == "annotation" && w["finding"]["rule"] == "allowed-registries"
+        ));
+    }
+    // --no-config: the defaults again (newest Kubernetes, default sets, no exceptions).
+    let o = kvet_in(
+        "fixtures/config",
+        &["check", "--no-config", "manifests", "-o", "json"],
+    );
+    let v = json_of(&o);
+    assert_ne!(v["kubernetesVersion"], "1.33");
+    assert!(!located(&v).iter().any(|f| f.0 == "allowed-registries"));
+    assert_eq!(v["summary"]["waived"], 0);
+}
+
+#[test]
+fn broken_config_and_exceptions_are_located_usage_errors() {
+    let dir = std::env::temp_dir().join(format!("kvet-config-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join(".kvet")).expect("dir");
+    std::fs::write(
+        dir.join(".kvet.yaml"),
+        "policySets: [tag-pinning]\npssVersion: \"2.1\"\nparameters:\n  tag-pinning: {digests: [x]}\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: \"nginx:1.27\"}]\n").expect("write");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_kvet"))
+            .args(args)
+            .current_dir(&dir)
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run kvet")
+    };
+    let o = run(&["check", "pod.yaml", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let got = located(&json_of(&o));
+    assert_eq!(
+        got,
+        vec![
+            ("config".to_owned(), ".kvet.yaml".to_owned(), 2),
+            ("config".to_owned(), ".kvet.yaml".to_owned(), 4)
+        ]
+    );
+    std::fs::write(dir.join(".kvet.yaml"), "policySets: [tag-pinning]\n").expect("write");
+    std::fs::write(
+        dir.join(".kvet/exceptions.yaml"),
+        "exceptions:\n  - rule: tag-pinning\n    match: [{kind: Pod}]\n    reason: r\n    expires: 2027-13-01\n",
+    )
+    .expect("write");
+    let o = run(&["check", "pod.yaml", "-o", "json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let v = json_of(&o);
+    let msgs: Vec<String> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}",
+                f["location"]["line"],
+                f["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("2:") && m.contains("approvedBy")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("5:") && m.contains("YYYY-MM-DD")),
+        "{msgs:?}"
+    );
+    // An explicit --exceptions file replaces the default one.
+    std::fs::write(
+        dir.join("other.yaml"),
+        "- rule: tag-pinning\n  match: [{kind: Pod}]\n  approvedBy: a\n  reason: r\n",
+    )
+    .expect("write");
+    let o = run(&["check", "pod.yaml", "--exceptions", "other.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn combine_gives_policies_every_file_at_once() {
+    let args = [
+        "check",
+        "--combine",
+        "--policy-set",
+        "none",
+        "-p",
+        "fixtures/policies/combine/policy.rego",
+        "fixtures/policies/combine/deployments.yaml",
+        "fixtures/policies/combine/service.yaml",
+        "-o",
+        "json",
+    ];
+    let o = kvet(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    // The worker Deployment (second document of the first file) has no Service; the result's
+    // _loc, /0/contents/1/metadata/name, lands on its name.
+    assert_eq!(
+        located(&json_of(&o)),
+        vec![(
+            "main.deny".to_owned(),
+            "fixtures/policies/combine/deployments.yaml".to_owned(),
+            18
+        )]
+    );
+    // Without the Service file the web Deployment is unserved too.
+    let o = kvet(
+        &args[..7]
+            .iter()
+            .chain(&args[8..])
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(located(&json_of(&o)).len(), 2, "{}", stdout(&o));
+}
+
+#[test]
+fn a_policy_that_allocates_without_bound_fails_its_object_only() {
+    let dir = std::env::temp_dir().join(format!("kvet-mem-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let policy = dir.join("greedy.rego");
+    std::fs::write(
+        &policy,
+        "package main\nimport rego.v1\ndeny contains \"big\" if {\n  input.metadata.name == \"greedy\"\n  xs := [s | some i in numbers.range(1, 20000000); s := sprintf(\"%d\", [i])]\n  count(xs) > 0\n}\ndeny contains \"named\" if input.metadata.name == \"modest\"\n",
+    )
+    .expect("write");
+    let pods = dir.join("pods.yaml");
+    std::fs::write(
+        &pods,
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: greedy}\nspec:\n  containers: [{name: c, image: \"nginx:1.27\"}]\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: modest}\nspec:\n  containers: [{name: c, image: \"nginx:1.27\"}]\n",
+    )
+    .expect("write");
+    let o = kvet(&[
+        "check",
+        "--policy-set",
+        "none",
+        "--policy-memory-limit",
+        "64",
+        "-p",
+        policy.to_str().expect("utf-8"),
+        pods.to_str().expect("utf-8"),
+        "-o",
+        "json",
+    ]);
+    let v = json_of(&o);
+    let f = v["findings"].as_array().expect("findings");
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert_eq!(f[0]["rule"], "policy-error");
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("memory limit"),
+        "{f:?}"
+    );
+    assert_eq!(f[1]["rule"], "main.deny");
+    assert_eq!(f[1]["message"], "named");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,5 +1,6 @@
 //! The check pipeline: source files → objects → findings, in parallel.
 
+use crate::exceptions::{Date, Exceptions, Waived, WAIVE_ANNOTATION};
 use crate::finding::{Finding, Location, Severity};
 use crate::input::SourceFile;
 use crate::object::{objects_of, Object};
@@ -9,6 +10,7 @@ use kvet_schema::{
 };
 use rayon::prelude::*;
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -34,6 +36,8 @@ pub struct CheckOptions {
     pub limits: kvet_yaml::Limits,
     /// Rego policies evaluated on every selected object.
     pub policies: Option<Arc<PolicySet>>,
+    /// Rules objects may waive for themselves with the `kvet.dev/waive` annotation (globs).
+    pub self_waivable: Vec<String>,
 }
 
 impl CheckOptions {
@@ -49,6 +53,7 @@ impl CheckOptions {
             fetcher: None,
             limits: kvet_yaml::Limits::default(),
             policies: None,
+            self_waivable: Vec::new(),
         }
     }
 }
@@ -67,6 +72,8 @@ pub struct Stats {
     pub skipped: usize,
     /// Objects per kind.
     pub kinds: BTreeMap<String, usize>,
+    /// Findings accepted by exceptions or self-waivers.
+    pub waived: usize,
 }
 
 /// The result of a check.
@@ -74,11 +81,24 @@ pub struct Stats {
 pub struct Report {
     /// Every finding, in deterministic order.
     pub findings: Vec<Finding>,
+    /// Findings accepted by an exception, with who approved them.
+    pub waived: Vec<Waived>,
     /// Counts.
     pub stats: Stats,
 }
 
 impl Report {
+    /// Applies `exceptions` (see [`Exceptions::apply`]) and updates the counts.
+    pub fn apply_exceptions(
+        &mut self,
+        exceptions: &Exceptions,
+        today: Date,
+        relative: &dyn Fn(&str) -> Option<String>,
+    ) {
+        exceptions.apply(&mut self.findings, &mut self.waived, today, relative);
+        self.stats.waived = self.waived.len();
+    }
+
     /// Whether any finding is at or above `level`.
     pub fn fails_at(&self, level: Severity) -> bool {
         self.findings.iter().any(|f| f.severity >= level)
@@ -101,6 +121,7 @@ pub struct Checker {
 
 struct FileResult {
     findings: Vec<Finding>,
+    waived: Vec<Waived>,
     objects: usize,
     validated: usize,
     skipped: usize,
@@ -193,6 +214,7 @@ impl Checker {
                             pointer: None,
                             document: None,
                         }],
+                        waived: Vec::new(),
                         objects: 0,
                         validated: 0,
                         skipped: 0,
@@ -205,6 +227,7 @@ impl Checker {
         report.stats.files = files.len();
         for r in results {
             report.findings.extend(r.findings);
+            report.waived.extend(r.waived);
             report.stats.objects += r.objects;
             report.stats.validated += r.validated;
             report.stats.skipped += r.skipped;
@@ -212,13 +235,107 @@ impl Checker {
                 *report.stats.kinds.entry(k).or_default() += n;
             }
         }
+        if let Some(mut ev) = self.opts.policies.as_ref().map(|p| p.evaluator()) {
+            if ev.has_combined() {
+                report
+                    .findings
+                    .extend(self.combined_findings(files, &mut ev));
+            }
+        }
         report.findings.par_sort_by(Finding::order);
+        report.stats.waived = report.waived.len();
         report
+    }
+
+    /// conftest's `--combine`: the user rules see `[{path, contents}]` for every file, where
+    /// `contents` is the file's one document, or the list of its documents. A result's `_loc`
+    /// (`/<file>/contents[/<document>]/…`) is mapped back to its file and line.
+    fn combined_findings(&self, files: &[SourceFile], ev: &mut Evaluator) -> Vec<Finding> {
+        let parsed: Vec<Vec<kvet_yaml::Document>> = files
+            .par_iter()
+            .map(|f| kvet_yaml::parse_stream(&f.text, &self.opts.limits).documents)
+            .collect();
+        let input: Vec<Value> = files
+            .iter()
+            .zip(&parsed)
+            .map(|(f, docs)| {
+                let contents = match docs.as_slice() {
+                    [one] => one.value.clone(),
+                    many => Value::Array(many.iter().map(|d| d.value.clone()).collect()),
+                };
+                serde_json::json!({ "path": f.path, "contents": contents })
+            })
+            .collect();
+        let first = files.first().map_or("<combined>", |f| f.path.as_str());
+        let decisions = match ev.evaluate_combined(&Value::Array(input)) {
+            Ok(d) => d,
+            Err(e) => {
+                return vec![Finding {
+                    rule: "policy-error".to_owned(),
+                    severity: Severity::Error,
+                    message: format!(
+                        "policy {} failed on the combined input: {}",
+                        e.rule, e.message
+                    ),
+                    location: Location::file_only(first),
+                    object: None,
+                    pointer: None,
+                    document: None,
+                }]
+            }
+        };
+        decisions
+            .into_iter()
+            .map(|d| {
+                let mut location = Location::file_only(first);
+                let mut pointer = d.pointer.clone();
+                let mut document = None;
+                if let Some(p) = &d.pointer {
+                    let mut parts = p.trim_start_matches('/').splitn(3, '/');
+                    let file = parts.next().and_then(|i| i.parse::<usize>().ok());
+                    if let (Some(i), Some("contents")) = (file, parts.next()) {
+                        let rest = parts.next().unwrap_or("");
+                        if let (Some(f), Some(docs)) = (files.get(i), parsed.get(i)) {
+                            location = Location::file_only(&f.path);
+                            let (doc, inner) = if docs.len() == 1 {
+                                (docs.first(), format!("/{rest}"))
+                            } else {
+                                let (j, inner) = rest.split_once('/').unwrap_or((rest, ""));
+                                (
+                                    j.parse::<usize>().ok().and_then(|j| docs.get(j)),
+                                    format!("/{inner}"),
+                                )
+                            };
+                            if let Some(doc) = doc {
+                                let inner = if inner == "/" { String::new() } else { inner };
+                                let l = doc.spans.locate(&doc.value, &inner);
+                                location = Location::from_span(&f.path, l.value);
+                                document = Some(doc.index);
+                                pointer = Some(inner);
+                            }
+                        }
+                    }
+                }
+                Finding {
+                    rule: d.rule,
+                    severity: match d.level {
+                        Level::Deny => Severity::Error,
+                        Level::Warn => Severity::Warning,
+                    },
+                    message: d.message,
+                    location,
+                    object: None,
+                    pointer,
+                    document,
+                }
+            })
+            .collect()
     }
 
     fn check_file(&self, file: &SourceFile, evaluator: &mut Option<Evaluator>) -> FileResult {
         let mut res = FileResult {
             findings: Vec::new(),
+            waived: Vec::new(),
             objects: 0,
             validated: 0,
             skipped: 0,
@@ -269,8 +386,45 @@ impl Checker {
                 res.skipped += 1;
                 continue;
             }
+            let first = res.findings.len();
+            self.check_object(obj, &file.path, evaluator, &mut res);
+            if let Some(w) = obj
+                .value
+                .pointer("/metadata/annotations")
+                .and_then(|a| a.get(WAIVE_ANNOTATION))
+                .and_then(Value::as_str)
+            {
+                let mut mine = res.findings.split_off(first);
+                let at = obj.locate(
+                    &file.path,
+                    &format!(
+                        "/metadata/annotations/{}",
+                        WAIVE_ANNOTATION.replace('/', "~1")
+                    ),
+                    false,
+                );
+                let rules = Exceptions {
+                    entries: Vec::new(),
+                    self_waivable: self.opts.self_waivable.clone(),
+                };
+                rules.self_waive(w, at, &mut mine, &mut res.waived, &obj.id, obj.document);
+                res.findings.extend(mine);
+            }
+        }
+        res
+    }
+
+    fn check_object(
+        &self,
+        obj: &Object,
+        path: &str,
+        evaluator: &mut Option<Evaluator>,
+        res: &mut FileResult,
+    ) {
+        let file = path;
+        {
             if let Some(ev) = evaluator.as_mut() {
-                policy_findings(ev, obj, &file.path, &mut res.findings);
+                policy_findings(ev, obj, file, &mut res.findings);
             }
             match self.catalog.lookup(&obj.id.api_version, &obj.id.kind) {
                 Lookup::Found(validator) => {
@@ -279,7 +433,7 @@ impl Checker {
                         res.findings.push(Finding {
                             rule: "schema".to_owned(),
                             severity: Severity::Error,
-                            location: obj.locate(&file.path, &v.pointer, v.at_key),
+                            location: obj.locate(file, &v.pointer, v.at_key),
                             message: v.message,
                             object: Some(obj.id.clone()),
                             pointer: Some(v.pointer),
@@ -295,7 +449,7 @@ impl Checker {
                             "cannot load the schema for {} {}: {why}",
                             obj.id.api_version, obj.id.kind
                         ),
-                        location: obj.anchor(&file.path),
+                        location: obj.anchor(file),
                         object: Some(obj.id.clone()),
                         pointer: None,
                         document: Some(obj.document),
@@ -304,13 +458,13 @@ impl Checker {
                 Lookup::Missing => {
                     if self.opts.ignore_missing_schemas {
                         res.skipped += 1;
-                        continue;
+                        return;
                     }
                     res.findings.push(Finding {
                         rule: "no-schema".to_owned(),
                         severity: Severity::Error,
                         message: self.missing_message(&obj.id.api_version, &obj.id.kind),
-                        location: obj.anchor(&file.path),
+                        location: obj.anchor(file),
                         object: Some(obj.id.clone()),
                         pointer: None,
                         document: Some(obj.document),
@@ -318,7 +472,6 @@ impl Checker {
                 }
             }
         }
-        res
     }
 
     fn missing_message(&self, api_version: &str, kind: &str) -> String {

@@ -3,6 +3,8 @@
 //! print results; nothing here reads the environment, the clock or the network.
 
 mod check;
+pub mod config;
+pub mod exceptions;
 mod finding;
 pub mod input;
 mod object;
@@ -11,6 +13,8 @@ pub mod report;
 pub mod verify;
 
 pub use check::{check, CheckOptions, Checker, EngineError, Report, Stats};
+pub use config::Config;
+pub use exceptions::{Date, Exception, Exceptions, Waived};
 pub use finding::{Finding, Location, ObjectId, Severity};
 pub use input::SourceFile;
 pub use kvet_policy::{Namespaces, PolicySet};

@@ -37,6 +37,13 @@ pub struct PolicySources {
     pub namespaces: Namespaces,
     /// Evaluation time limit per object.
     pub time_limit: Option<Duration>,
+    /// Parameters of the built-in policies, by policy id (`data.kvet.parameters`).
+    pub parameters: serde_json::Map<String, Value>,
+    /// Pod Security Standards version (Kubernetes minor; `None` for latest), as
+    /// `data.kvet.pss.minor`.
+    pub pss_minor: Option<u32>,
+    /// conftest's `--combine`: user rules see every object at once.
+    pub combine: bool,
 }
 
 fn policy_finding(e: PolicyError) -> Finding {
@@ -70,11 +77,27 @@ pub fn load_policies(
     if src.policies.is_empty() && src.sets.is_empty() {
         return Ok(None);
     }
+    let mut kvet = serde_json::Map::new();
+    if !src.parameters.is_empty() {
+        kvet.insert(
+            "parameters".to_owned(),
+            Value::Object(src.parameters.clone()),
+        );
+    }
+    if let Some(minor) = src.pss_minor {
+        kvet.insert("pss".to_owned(), serde_json::json!({ "minor": minor }));
+    }
     let (paths, mut problems) =
         input::discover_with(&src.policies, &["rego", "yaml", "yml", "json"]);
     let mut builder = PolicySetBuilder::new();
     builder.namespaces(src.namespaces.clone());
     builder.time_limit(src.time_limit);
+    builder.combine(src.combine);
+    if !kvet.is_empty() {
+        if let Err(e) = builder.data(".kvet.yaml", serde_json::json!({ "kvet": kvet })) {
+            problems.push(policy_finding(e));
+        }
+    }
     let mut count = 0;
     for set in &src.sets {
         match builder.builtin(set) {

@@ -277,6 +277,7 @@ fn with_policies(namespaces: kvet_engine::Namespaces) -> CheckOptions {
         sets: vec![],
         namespaces,
         time_limit: Some(std::time::Duration::from_secs(5)),
+        ..Default::default()
     };
     let set = kvet_engine::load_policies(&sources, &[]).expect("policies");
     let mut opts = latest();

@@ -12,6 +12,7 @@ mod glob;
 mod library;
 
 pub use gatekeeper::{Action, NamespaceLabels};
+pub use glob::matches_with as glob_matches;
 pub use library::{builtin_policies, BuiltinPolicy, DEFAULT_SETS};
 
 use regex::Regex;
@@ -105,6 +106,8 @@ struct RuleRef {
     package: usize,
     /// Kinds the rule applies to; empty for all.
     kinds: std::sync::Arc<Vec<String>>,
+    /// Evaluated once on all inputs together (`--combine`), not per object.
+    combined: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -117,14 +120,15 @@ struct Package {
 #[derive(Debug, Default)]
 pub struct PolicySetBuilder {
     modules: Vec<(String, String)>,
-    /// Built-in policies: (id, Rego).
-    builtins: Vec<(&'static str, &'static str, Vec<String>)>,
+    /// Built-in policies, each once.
+    builtins: Vec<BuiltinPolicy>,
     templates: Vec<TemplateSource>,
     constraints: Vec<(String, Value)>,
     namespace_labels: NamespaceLabels,
     data: Map<String, Value>,
     namespaces: Namespaces,
     time_limit: Option<Duration>,
+    combine: bool,
 }
 
 impl PolicySetBuilder {
@@ -160,8 +164,13 @@ impl PolicySetBuilder {
                         .join(", ")
                 ),
             })?;
-        if !self.builtins.iter().any(|(i, _, _)| *i == p.id) {
-            self.builtins.push((p.id, p.rego, p.kinds));
+        if self.builtins.iter().any(|b| b.id == p.id) {
+            return Ok(self);
+        }
+        let requires = p.requires.clone();
+        self.builtins.push(p);
+        for r in requires {
+            self.builtin(&r)?;
         }
         Ok(self)
     }
@@ -271,6 +280,14 @@ impl PolicySetBuilder {
         self
     }
 
+    /// conftest's `--combine`: the rules of [`Self::module`]s are evaluated once, by
+    /// [`Evaluator::evaluate_combined`], on the list of every input instead of per object.
+    /// Built-in policies and Gatekeeper constraints stay per object.
+    pub fn combine(&mut self, on: bool) -> &mut Self {
+        self.combine = on;
+        self
+    }
+
     /// Limits the evaluation time per object (`None`: no limit).
     pub fn time_limit(&mut self, limit: Option<Duration>) -> &mut Self {
         self.time_limit = limit;
@@ -322,6 +339,7 @@ impl PolicySetBuilder {
                     suffix,
                     package: pkg_index,
                     kinds: std::sync::Arc::default(),
+                    combined: self.combine,
                 });
             }
         }
@@ -332,8 +350,10 @@ impl PolicySetBuilder {
                 }
             }
         }
-        for (id, rego, kinds) in &self.builtins {
-            let kinds = std::sync::Arc::new(kinds.clone());
+        for b in &self.builtins {
+            let (id, rego) = (b.id, b.rego);
+            let kinds = std::sync::Arc::new(b.kinds.clone());
+            let advisory = b.severity == "warning";
             match add_module(&mut engine, &format!("builtin:{id}"), rego) {
                 Ok(package) => {
                     packages.push((package.clone(), Package { exception: None }));
@@ -342,13 +362,19 @@ impl PolicySetBuilder {
                         let (Some(level), suffix) = classify(&name) else {
                             continue;
                         };
+                        // `deny_<check>` of policy `id` is reported as `id/<check>`.
                         rules.push(RuleRef {
                             path: format!("{package}.{name}"),
-                            id: (*id).to_owned(),
-                            level,
+                            id: if suffix.is_empty() {
+                                id.to_owned()
+                            } else {
+                                format!("{id}/{suffix}")
+                            },
+                            level: if advisory { Level::Warn } else { level },
                             suffix,
                             package: pkg_index,
                             kinds: kinds.clone(),
+                            combined: false,
                         });
                     }
                 }
@@ -670,11 +696,36 @@ impl Evaluator {
     /// past the time limit) is an error for this input only.
     pub fn evaluate(&mut self, input: &Value) -> Result<Vec<Decision>, EvalError> {
         let kind = input.get("kind").and_then(Value::as_str).unwrap_or("");
-        let applies = |r: &RuleRef| r.kinds.is_empty() || r.kinds.iter().any(|k| k == kind);
+        let applies =
+            |r: &RuleRef| !r.combined && (r.kinds.is_empty() || r.kinds.iter().any(|k| k == kind));
+        self.evaluate_rules(input, applies)
+    }
+
+    /// Whether some rules are evaluated on all inputs at once (see
+    /// [`PolicySetBuilder::combine`]).
+    pub fn has_combined(&self) -> bool {
+        self.rules.iter().any(|r| r.combined)
+    }
+
+    /// Evaluates the combined rules once on `inputs`: conftest's list of
+    /// `{"path": …, "contents": …}`.
+    pub fn evaluate_combined(&mut self, inputs: &Value) -> Result<Vec<Decision>, EvalError> {
+        // Constraints are per object and are not evaluated here.
+        self.evaluate_rules(inputs, |r: &RuleRef| r.combined)
+    }
+
+    fn evaluate_rules(
+        &mut self,
+        input: &Value,
+        applies: impl Fn(&RuleRef) -> bool,
+    ) -> Result<Vec<Decision>, EvalError> {
+        let per_object = !self.rules.iter().any(|r| r.combined && applies(r));
         let mut out = Vec::new();
         // Most objects are not what a kind-specific policy reads: skip the engine entirely.
-        if !self.rules.iter().any(applies) {
-            self.evaluate_constraints(input, &mut out)?;
+        if !self.rules.iter().any(&applies) {
+            if per_object {
+                self.evaluate_constraints(input, &mut out)?;
+            }
             return Ok(out);
         }
         self.engine.set_input(regorus::Value::from(input.clone()));
@@ -723,7 +774,9 @@ impl Evaluator {
                 })
             });
         }
-        self.evaluate_constraints(input, &mut out)?;
+        if per_object {
+            self.evaluate_constraints(input, &mut out)?;
+        }
         Ok(out)
     }
 
@@ -929,4 +982,28 @@ pub fn read_data(file: &str, text: &str) -> Result<Value, PolicyError> {
             message: e.message,
         }),
     }
+}
+
+/// Caps the memory policy evaluation may take: once the process holds more than `headroom`
+/// bytes beyond what it holds now, the evaluation under way fails with a memory-limit error
+/// (for that object only). The ceiling is process-wide, so set it after loading inputs and
+/// policies; `None` removes it. Has no effect in WebAssembly, where the host bounds memory.
+pub fn set_memory_headroom(headroom: Option<u64>) {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        let Some(headroom) = headroom else {
+            regorus::set_global_memory_limit(None);
+            return;
+        };
+        // The allocator's count of live bytes is only read through a limit check.
+        regorus::flush_thread_memory_counters();
+        regorus::set_global_memory_limit(Some(0));
+        let usage = match regorus::check_global_memory_limit() {
+            Err(regorus::LimitError::MemoryLimitExceeded { usage, .. }) => usage,
+            _ => 0,
+        };
+        regorus::set_global_memory_limit(Some(usage.saturating_add(headroom)));
+    }
+    #[cfg(target_family = "wasm")]
+    let _ = headroom;
 }

@@ -22,6 +22,22 @@ pub struct BuiltinPolicy {
     pub rego: &'static str,
     /// The kinds it applies to (empty: all).
     pub kinds: Vec<String>,
+    /// Policies always enabled with this one (`pss-restricted` needs `pss-baseline`).
+    pub requires: Vec<String>,
+    /// Parameters: (name, description).
+    pub parameters: Vec<(String, String)>,
+}
+
+fn strings(meta: &Value, key: &str) -> Vec<String> {
+    meta.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn field(meta: &Value, key: &str) -> String {
@@ -47,13 +63,19 @@ pub fn builtin_policies() -> Vec<BuiltinPolicy> {
                 severity: field(&meta, "severity"),
                 rationale: field(&meta, "rationale"),
                 rego,
-                kinds: meta
-                    .get("kinds")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
+                kinds: strings(&meta, "kinds"),
+                requires: strings(&meta, "requires"),
+                parameters: meta
+                    .get("parameters")
+                    .and_then(Value::as_object)
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| {
+                                (
+                                    k.clone(),
+                                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                                )
+                            })
                             .collect()
                     })
                     .unwrap_or_default(),

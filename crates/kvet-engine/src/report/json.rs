@@ -14,11 +14,17 @@ pub fn json(report: &Report, kube_version: &str) -> String {
     let doc = json!({
         "kubernetesVersion": kube_version,
         "findings": report.findings,
+        "waived": report.waived.iter().map(|w| json!({
+            "finding": w.finding,
+            "approvedBy": w.approved_by,
+            "reason": w.reason,
+        })).collect::<Vec<_>>(),
         "summary": {
             "files": report.stats.files,
             "objects": report.stats.objects,
             "validated": report.stats.validated,
             "skipped": report.stats.skipped,
+            "waived": report.waived.len(),
             "errors": count(Severity::Error),
             "warnings": count(Severity::Warning),
             "infos": count(Severity::Info),

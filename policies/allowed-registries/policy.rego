@@ -5,9 +5,9 @@ package kvet.allowed_registries
 
 import rego.v1
 
-import data.kvet.lib.images
+params := data.kvet.parameters["allowed-registries"] if is_object(data.kvet.parameters["allowed-registries"])
 
-params := object.get(object.get(object.get(data, "kvet", {}), "parameters", {}), "allowed-registries", {})
+else := {}
 
 allowed := object.get(params, "registries", [])
 
@@ -30,7 +30,7 @@ permitted(img) if {
 
 deny contains {"msg": msg, "_loc": img.loc} if {
 	count(allowed) > 0
-	some img in images.images
+	some img in data.kvet.lib.images.images
 	not permitted(img)
 	msg := sprintf("container %s pulls from %s, which is not an allowed registry (allowed: %s)", [img.container, img.registry, concat(", ", allowed)])
 }

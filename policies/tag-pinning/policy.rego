@@ -4,31 +4,28 @@ package kvet.tag_pinning
 
 import rego.v1
 
-import data.kvet.lib.images
+digest_registries := data.kvet.parameters["tag-pinning"].digest_registries if {
+	is_array(data.kvet.parameters["tag-pinning"].digest_registries)
+} else := []
 
-params := object.get(object.get(object.get(data, "kvet", {}), "parameters", {}), "tag-pinning", {})
-
-digest_registries := object.get(params, "digest_registries", [])
-
-deny contains {"msg": msg, "_loc": img.loc} if {
-	some img in images.images
-	not img.digest
-	img.tag == "latest"
-	msg := sprintf("container %s uses the mutable tag latest (%s): pin a version or a digest", [img.container, img.image])
+# One pass over the containers: an image with a digest is pinned whatever its tag says, so
+# only the others are split and judged.
+deny contains {"msg": msg, "_loc": sprintf("%s/%s/%d/image", [data.kvet.lib.pods.spec_path, list, i])} if {
+	spec := data.kvet.lib.pods.spec
+	some list in ["initContainers", "containers", "ephemeralContainers"]
+	cs := spec[list]
+	is_array(cs)
+	some i, c in cs
+	image := c.image
+	is_string(image)
+	not contains(image, "@")
+	msg := problem(data.kvet.lib.images.parse(image), c.name, image)
 }
 
-deny contains {"msg": msg, "_loc": img.loc} if {
-	some img in images.images
-	not img.digest
-	img.tag == ""
-	msg := sprintf("container %s has no tag, which means latest (%s): pin a version or a digest", [img.container, img.image])
-}
-
-deny contains {"msg": msg, "_loc": img.loc} if {
-	count(digest_registries) > 0
-	some img in images.images
-	not img.digest
-	not img.tag in {"", "latest"}
-	img.registry in digest_registries
-	msg := sprintf("container %s must reference its image by digest (%s@sha256:…), as required for %s", [img.container, img.image, img.registry])
+problem(ref, name, image) := sprintf("container %s uses the mutable tag latest (%s): pin a version or a digest", [name, image]) if {
+	ref.tag == "latest"
+} else := sprintf("container %s has no tag, which means latest (%s): pin a version or a digest", [name, image]) if {
+	ref.tag == ""
+} else := sprintf("container %s must reference its image by digest (%s@sha256:…), as required for %s", [name, image, ref.registry]) if {
+	ref.registry in digest_registries
 }

@@ -549,3 +549,86 @@ fn builtin_allowed_registries_uses_its_parameters() {
         )]
     );
 }
+
+fn with_sets(sets: &[&str], pss_minor: Option<u32>) -> CheckOptions {
+    let sources = kvet_engine::PolicySources {
+        sets: sets.iter().map(|s| (*s).to_owned()).collect(),
+        pss_minor,
+        ..Default::default()
+    };
+    let set = kvet_engine::load_policies(&sources, &[]).expect("policies");
+    let mut opts = latest();
+    opts.policies = set.map(std::sync::Arc::new);
+    opts
+}
+
+fn rule_lines(report: &Report) -> Vec<(String, u32)> {
+    report
+        .findings
+        .iter()
+        .map(|f| (f.rule.clone(), f.location.line))
+        .collect()
+}
+
+#[test]
+fn pod_security_standards_land_on_each_field_in_every_pod_bearing_kind() {
+    // pss-restricted brings pss-baseline with it; each check is its own rule id.
+    let report = run(
+        &["fixtures/pss/workloads.yaml"],
+        with_sets(&["pss-restricted"], None),
+    );
+    let want: Vec<(String, u32)> = [
+        ("pss-baseline/hostNamespaces", 36),
+        // A missing field is reported on the securityContext that should hold it.
+        ("pss-restricted/allowPrivilegeEscalation", 41),
+        ("pss-restricted/capabilities", 41),
+        ("pss-restricted/runAsNonRoot", 41),
+        ("pss-restricted/seccompProfile", 41),
+        ("pss-baseline/privileged", 41),
+        ("pss-restricted/runAsUser", 42),
+        ("pss-baseline/hostPorts", 45),
+        ("pss-baseline/hostPathVolumes", 48),
+        // CronJob: pod-level Unconfined seccomp and an unsafe sysctl, then the init container.
+        ("pss-baseline/seccompProfile", 63),
+        ("pss-baseline/sysctls", 65),
+        ("pss-restricted/allowPrivilegeEscalation", 70),
+        ("pss-restricted/runAsNonRoot", 70),
+        ("pss-restricted/capabilities", 71),
+        ("pss-baseline/capabilities", 71),
+    ]
+    .iter()
+    .map(|(r, l)| ((*r).to_owned(), *l))
+    .collect();
+    assert_eq!(rule_lines(&report), want);
+    // Baseline alone reports only its own checks; the first Deployment passes both levels.
+    let report = run(
+        &["fixtures/pss/workloads.yaml"],
+        with_sets(&["pss-baseline"], None),
+    );
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.rule.starts_with("pss-baseline/")));
+    assert_eq!(report.findings.len(), 7);
+    assert!(!report
+        .findings
+        .iter()
+        .any(|f| f.object.as_ref().and_then(|o| o.name.as_deref()) == Some("restricted-ok")));
+}
+
+#[test]
+fn pod_security_standards_follow_the_chosen_version() {
+    // net.ipv4.tcp_keepalive_time joined the safe sysctls in 1.29.
+    let sysctl = |minor| {
+        rule_lines(&run(
+            &["fixtures/pss/versioned.yaml"],
+            with_sets(&["pss-baseline"], minor),
+        ))
+    };
+    assert_eq!(
+        sysctl(Some(28)),
+        vec![("pss-baseline/sysctls".to_owned(), 11)]
+    );
+    assert_eq!(sysctl(Some(29)), vec![]);
+    assert_eq!(sysctl(None), vec![]);
+}

@@ -5,7 +5,7 @@ use serde_json::Value;
 include!(concat!(env!("OUT_DIR"), "/library.rs"));
 
 /// Sets on when no `--policy-set` is named.
-pub const DEFAULT_SETS: &[&str] = &["tag-pinning"];
+pub const DEFAULT_SETS: &[&str] = &["pss-baseline", "tag-pinning"];
 
 /// One built-in policy and what it is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +26,9 @@ pub struct BuiltinPolicy {
     pub requires: Vec<String>,
     /// Parameters: (name, description).
     pub parameters: Vec<(String, String)>,
+    /// Evaluated on regorus's compiled VM (the default), or with `evaluator: interpreter` in
+    /// its metadata, on the interpreter, for Rego the VM does not yet decide alike.
+    pub compiled: bool,
 }
 
 fn strings(meta: &Value, key: &str) -> Vec<String> {
@@ -65,6 +68,7 @@ pub fn builtin_policies() -> Vec<BuiltinPolicy> {
                 rego,
                 kinds: strings(&meta, "kinds"),
                 requires: strings(&meta, "requires"),
+                compiled: meta.get("evaluator").and_then(Value::as_str) != Some("interpreter"),
                 parameters: meta
                     .get("parameters")
                     .and_then(Value::as_object)

@@ -47,6 +47,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // with the default built-in policies.
     let schema_only = check_run(&bin, &corpus, count, &["--policy-set", "none"])?;
     let with_policies = check_run(&bin, &corpus, count, &[])?;
+    // Every built-in policy at once, for scale (most are opt-in).
+    let all: Vec<String> = kvet_policy::builtin_policies()
+        .iter()
+        .flat_map(|p| ["--policy-set".to_owned(), p.id.to_owned()])
+        .collect();
+    let all_args: Vec<&str> = all.iter().map(String::as_str).collect();
+    let with_all = check_run(&bin, &corpus, count, &all_args)?;
     let check = schema_only.0;
     let last_status = schema_only.1;
     let per_sec = |d: Duration| count as f64 / d.as_secs_f64();
@@ -72,6 +79,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
         per_sec(with_policies.0),
         with_policies.0.as_secs_f64() / check.as_secs_f64()
     );
+    println!(
+        "kvet check + all {:>2} built-ins {:>6.3} s  {:>9.0} objects/s  (ratio to schema only {:.2}x)",
+        all.len() / 2,
+        with_all.0.as_secs_f64(),
+        per_sec(with_all.0),
+        with_all.0.as_secs_f64() / check.as_secs_f64()
+    );
 
     // Start-up: one small Deployment, many runs; median and p90 wall time.
     let one = root.join("fixtures/manifests/valid/deployment.yaml");
@@ -79,7 +93,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     for _ in 0..40 {
         let t = Instant::now();
         let out = Command::new(&bin)
-            .arg("check")
+            .args(["check", "--no-config"])
             .arg(&one)
             .output()
             .map_err(|e| format!("running kvet: {e}"))?;
@@ -129,7 +143,7 @@ fn check_run(
     for _ in 0..3 {
         let t = Instant::now();
         let out = Command::new(bin)
-            .args(["check", "--output", "json"])
+            .args(["check", "--no-config", "--output", "json"])
             .args(extra)
             .arg(corpus)
             .output()

@@ -501,6 +501,95 @@ mod tests {
         assert_eq!(Date::parse("2028-2-1"), None);
     }
 
+    fn finding(rule: &str, file: &str, kind: &str, ns: Option<&str>, name: &str) -> Finding {
+        Finding {
+            rule: rule.to_owned(),
+            severity: Severity::Error,
+            message: String::new(),
+            location: Location::file_only(file),
+            object: Some(crate::ObjectId {
+                api_version: "apps/v1".to_owned(),
+                kind: kind.to_owned(),
+                namespace: ns.map(str::to_owned),
+                name: Some(name.to_owned()),
+            }),
+            pointer: None,
+            document: None,
+        }
+    }
+
+    #[test]
+    fn selectors_and_expiry() {
+        let text = "exceptions:\n  - rules: [pss-restricted, tag-pinning]\n    match:\n      - {file: \"charts/vendor/**\"}\n      - {kind: \"apps/v1/Deploy*\", namespace: legacy, name: \"billing-?\"}\n    approvedBy: a\n    reason: r\n    expires: 2026-11-28\n";
+        let entries = Exceptions::parse_file("x.yaml", text).expect("parses");
+        let ex = Exceptions {
+            entries,
+            self_waivable: Vec::new(),
+        };
+        let mut findings = vec![
+            // Waived: by file, relative to the project root (shown from a subdirectory).
+            finding(
+                "pss-restricted/runAsUser",
+                "../charts/vendor/templates/a.yaml",
+                "Deployment",
+                None,
+                "x",
+            ),
+            // Waived: kind glob on apiVersion/Kind, namespace, one-character name glob.
+            finding(
+                "tag-pinning",
+                "apps.yaml",
+                "Deployment",
+                Some("legacy"),
+                "billing-1",
+            ),
+            // Kept: the name glob wants one character; another namespace; another rule.
+            finding(
+                "tag-pinning",
+                "apps.yaml",
+                "Deployment",
+                Some("legacy"),
+                "billing-10",
+            ),
+            finding(
+                "tag-pinning",
+                "apps.yaml",
+                "Deployment",
+                Some("shop"),
+                "billing-1",
+            ),
+            finding(
+                "pss-baseline/privileged",
+                "apps.yaml",
+                "Deployment",
+                Some("legacy"),
+                "billing-1",
+            ),
+        ];
+        let rel = |f: &str| f.strip_prefix("../").map(str::to_owned);
+        let mut waived = Vec::new();
+        let today = Date::parse("2026-11-28").expect("date");
+        ex.apply(&mut findings, &mut waived, today, &rel);
+        assert_eq!(waived.len(), 2);
+        assert_eq!(findings.len(), 3);
+        // The day after its expiry it no longer applies, and is reported at its date.
+        let mut findings: Vec<Finding> = waived.into_iter().map(|w| w.finding).collect();
+        let mut waived = Vec::new();
+        let tomorrow = Date::parse("2026-11-29").expect("date");
+        ex.apply(&mut findings, &mut waived, tomorrow, &rel);
+        assert!(waived.is_empty());
+        assert_eq!(findings.len(), 3);
+        let expired: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| f.rule == "exception-expired")
+            .collect();
+        assert_eq!(expired.len(), 1);
+        assert_eq!(
+            (expired[0].location.line, expired[0].location.column),
+            (8, 14)
+        );
+    }
+
     #[test]
     fn rule_patterns() {
         assert!(rule_matches(

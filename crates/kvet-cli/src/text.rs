@@ -50,6 +50,9 @@ impl Diagnostic for FindingDiagnostic<'_> {
         if let Some(p) = &f.pointer {
             parts.push(format!("at {p}"));
         }
+        if let Some(r) = &f.rendered {
+            parts.push(format!("rendered at {}:{}:{}", r.file, r.line, r.column));
+        }
         if self.source.is_none() {
             let l = &f.location;
             parts.push(if l.line > 0 {
@@ -93,8 +96,16 @@ pub fn render(
     summary: bool,
     version: KubeVersion,
 ) -> String {
-    let sources: HashMap<&str, &Arc<str>> =
-        files.iter().map(|f| (f.path.as_str(), &f.text)).collect();
+    let mut sources: HashMap<String, Arc<str>> = files
+        .iter()
+        .map(|f| (f.path.clone(), Arc::clone(&f.text)))
+        .collect();
+    // Findings on rendered charts are reported at the template: show the template's text.
+    for origin in files.iter().filter_map(|f| f.origin.as_ref()) {
+        for (path, text) in origin.sources() {
+            sources.entry(path).or_insert(text);
+        }
+    }
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -107,7 +118,7 @@ pub fn render(
     let mut out = String::new();
     for f in &report.findings {
         let source = (f.location.line > 0)
-            .then(|| sources.get(f.location.file.as_str()))
+            .then(|| sources.get(&f.location.file))
             .flatten()
             .map(|text| NamedSource::new(&f.location.file, Arc::clone(text)));
         let diag = FindingDiagnostic { finding: f, source };

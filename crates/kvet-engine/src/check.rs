@@ -184,6 +184,7 @@ impl Checker {
                         object: Some(obj.id.clone()),
                         pointer: None,
                         document: Some(obj.document),
+                        rendered: None,
                     });
                 }
             }
@@ -213,6 +214,7 @@ impl Checker {
                             object: None,
                             pointer: None,
                             document: None,
+                            rendered: None,
                         }],
                         waived: Vec::new(),
                         objects: 0,
@@ -281,6 +283,7 @@ impl Checker {
                     object: None,
                     pointer: None,
                     document: None,
+                    rendered: None,
                 }]
             }
         };
@@ -327,6 +330,7 @@ impl Checker {
                     object: None,
                     pointer,
                     document,
+                    rendered: None,
                 }
             })
             .collect()
@@ -354,6 +358,7 @@ impl Checker {
                 object: None,
                 pointer: None,
                 document: Some(e.document),
+                rendered: None,
             });
         }
         let mut objects = Vec::new();
@@ -375,6 +380,7 @@ impl Checker {
                     object: None,
                     pointer: Some(d.pointer.clone()),
                     document: Some(doc.index),
+                    rendered: None,
                 });
             }
             objects_of(&file.path, doc, &mut objects, &mut res.findings);
@@ -411,6 +417,12 @@ impl Checker {
                 res.findings.extend(mine);
             }
         }
+        if let Some(origin) = &file.origin {
+            let waived = res.waived.iter_mut().map(|w| &mut w.finding);
+            for f in res.findings.iter_mut().chain(waived) {
+                map_through(origin.as_ref(), &file.path, f);
+            }
+        }
         res
     }
 
@@ -438,6 +450,7 @@ impl Checker {
                             object: Some(obj.id.clone()),
                             pointer: Some(v.pointer),
                             document: Some(obj.document),
+                            rendered: None,
                         });
                     }
                 }
@@ -453,6 +466,7 @@ impl Checker {
                         object: Some(obj.id.clone()),
                         pointer: None,
                         document: Some(obj.document),
+                        rendered: None,
                     });
                 }
                 Lookup::Missing => {
@@ -468,6 +482,7 @@ impl Checker {
                         object: Some(obj.id.clone()),
                         pointer: None,
                         document: Some(obj.document),
+                        rendered: None,
                     });
                 }
             }
@@ -537,6 +552,7 @@ fn policy_findings(ev: &mut Evaluator, obj: &Object, file: &str, out: &mut Vec<F
                     object: Some(obj.id.clone()),
                     pointer: d.pointer,
                     document: Some(obj.document),
+                    rendered: None,
                 });
             }
         }
@@ -548,7 +564,19 @@ fn policy_findings(ev: &mut Evaluator, obj: &Object, file: &str, out: &mut Vec<F
             object: Some(obj.id.clone()),
             pointer: None,
             document: Some(obj.document),
+            rendered: None,
         }),
+    }
+}
+
+/// Moves a finding on rendered text to the source that produced it, keeping the rendered
+/// location beside it.
+fn map_through(origin: &dyn crate::input::Origin, path: &str, f: &mut Finding) {
+    if f.location.file != path || f.location.line == 0 {
+        return;
+    }
+    if let Some(source) = origin.locate(f.location.offset as usize, f.location.length as usize) {
+        f.rendered = Some(std::mem::replace(&mut f.location, source));
     }
 }
 

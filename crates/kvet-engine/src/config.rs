@@ -88,6 +88,7 @@ fn problem(file: &str, doc: &Value, spans: &kvet_yaml::SpanMap, ptr: &str, msg: 
         object: None,
         pointer: None,
         document: None,
+        rendered: None,
     }
 }
 
@@ -161,6 +162,7 @@ impl Config {
                     object: None,
                     pointer: None,
                     document: None,
+                    rendered: None,
                 }])
             }
         };

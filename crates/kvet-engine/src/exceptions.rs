@@ -141,6 +141,7 @@ fn config_finding(location: Location, message: String) -> Finding {
         object: None,
         pointer: None,
         document: None,
+        rendered: None,
     }
 }
 
@@ -401,6 +402,7 @@ impl Exceptions {
                 object: None,
                 pointer: None,
                 document: None,
+                rendered: None,
             });
         }
         kept.sort_by(Finding::order);
@@ -449,6 +451,7 @@ impl Exceptions {
                     object: Some(object.clone()),
                     pointer: None,
                     document: Some(document),
+                    rendered: None,
                 });
             }
         }
@@ -515,6 +518,7 @@ mod tests {
             }),
             pointer: None,
             document: None,
+            rendered: None,
         }
     }
 

@@ -147,6 +147,10 @@ pub struct Finding {
     /// Index of the YAML document within its file, from 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<usize>,
+    /// For an object produced by rendering (a Helm template), where the finding is in the
+    /// rendered output; `location` is then the template line that produced it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<Location>,
 }
 
 impl Finding {

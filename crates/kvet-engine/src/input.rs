@@ -7,10 +7,22 @@ use std::sync::Arc;
 /// One input text and the name findings will use for it.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Path as the user gave it (or `<stdin>`).
+    /// Path as the user gave it (or `<stdin>`; for rendered output, the name the renderer
+    /// gives it, such as `chart/templates/deployment.yaml`).
     pub path: String,
     /// The whole text.
     pub text: Arc<str>,
+    /// For rendered text (a Helm template's output), where each byte came from: findings are
+    /// then reported at the template line, with the rendered location kept beside it.
+    pub origin: Option<Arc<dyn Origin>>,
+}
+
+/// Maps a rendered text back to the sources that produced it.
+pub trait Origin: Send + Sync + std::fmt::Debug {
+    /// The source location of the rendered byte at `offset` (`length` bytes long), if known.
+    fn locate(&self, offset: usize, length: usize) -> Option<Location>;
+    /// The texts of the source files `locate` names, for snippets: (path, text).
+    fn sources(&self) -> Vec<(String, Arc<str>)>;
 }
 
 impl SourceFile {
@@ -19,6 +31,20 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             text: text.into(),
+            origin: None,
+        }
+    }
+
+    /// Rendered text whose findings map back through `origin`.
+    pub fn rendered(
+        path: impl Into<String>,
+        text: impl Into<Arc<str>>,
+        origin: Arc<dyn Origin>,
+    ) -> Self {
+        SourceFile {
+            path: path.into(),
+            text: text.into(),
+            origin: Some(origin),
         }
     }
 }
@@ -149,6 +175,7 @@ pub fn decode_text(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Box<Finding
                 object: None,
                 pointer: None,
                 document: None,
+                rendered: None,
             }))
         }
     }
@@ -164,5 +191,6 @@ pub fn input_finding(name: &str, why: &str) -> Finding {
         object: None,
         pointer: None,
         document: None,
+        rendered: None,
     }
 }

@@ -157,6 +157,7 @@ fn push_object(
             object: None,
             pointer: (!obj.prefix.is_empty()).then(|| obj.prefix.clone()),
             document: Some(document),
+            rendered: None,
         }),
         None => out.push(obj),
     }

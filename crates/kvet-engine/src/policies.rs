@@ -62,6 +62,7 @@ fn policy_finding(e: PolicyError) -> Finding {
         object: None,
         pointer: None,
         document: None,
+        rendered: None,
     }
 }
 
@@ -111,11 +112,11 @@ pub fn load_policies(
         }
         let is_rego = p.extension().is_some_and(|e| e == "rego");
         match input::read_file(&p) {
-            Ok(SourceFile { path, text }) if is_rego => {
+            Ok(SourceFile { path, text, .. }) if is_rego => {
                 builder.module(path, text.to_string());
                 count += 1;
             }
-            Ok(SourceFile { path, text }) => {
+            Ok(SourceFile { path, text, .. }) => {
                 let stream = kvet_yaml::parse_stream(&text, &kvet_yaml::Limits::default());
                 for doc in &stream.documents {
                     if builder.gatekeeper(&path, &doc.value, Some(&doc.spans)) {

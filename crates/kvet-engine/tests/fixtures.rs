@@ -632,3 +632,53 @@ fn pod_security_standards_follow_the_chosen_version() {
     assert_eq!(sysctl(Some(29)), vec![]);
     assert_eq!(sysctl(None), vec![]);
 }
+
+/// A renderer's map that says every rendered line came from ten lines further down in
+/// `templates/x.yaml`.
+#[derive(Debug)]
+struct ShiftedOrigin {
+    rendered: std::sync::Arc<str>,
+}
+
+impl kvet_engine::input::Origin for ShiftedOrigin {
+    fn locate(&self, offset: usize, length: usize) -> Option<kvet_engine::Location> {
+        let line = self.rendered[..offset].matches('\n').count() as u32 + 1;
+        let column = (offset - self.rendered[..offset].rfind('\n').map_or(0, |i| i + 1)) as u32 + 1;
+        Some(kvet_engine::Location {
+            file: "templates/x.yaml".to_owned(),
+            line: line + 10,
+            column,
+            end_line: line + 10,
+            end_column: column + length as u32,
+            offset: 0,
+            length: length as u32,
+        })
+    }
+    fn sources(&self) -> Vec<(String, std::sync::Arc<str>)> {
+        Vec::new()
+    }
+}
+
+#[test]
+fn findings_on_rendered_text_map_back_to_the_template() {
+    let text: std::sync::Arc<str> =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: \"eighty\"\n".into();
+    let file = kvet_engine::SourceFile::rendered(
+        "chart/templates/x.yaml",
+        text.clone(),
+        std::sync::Arc::new(ShiftedOrigin { rendered: text }),
+    );
+    let report = kvet_engine::check(&[file], latest()).expect("check");
+    assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+    let f = &report.findings[0];
+    assert_eq!(f.rule, "schema");
+    assert_eq!(
+        (f.location.file.as_str(), f.location.line, f.location.column),
+        ("templates/x.yaml", 17, 13)
+    );
+    let r = f.rendered.as_ref().expect("rendered location");
+    assert_eq!(
+        (r.file.as_str(), r.line, r.column),
+        ("chart/templates/x.yaml", 7, 13)
+    );
+}

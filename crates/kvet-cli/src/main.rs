@@ -359,9 +359,15 @@ fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
             disk.push(p.clone());
         }
     }
-    let (read, unreadable) = input::load(&disk);
+    let (read, charts, unreadable) = input::load_inputs(&disk);
     files.extend(read);
     problems.extend(unreadable);
+    for chart in charts {
+        problems.push(input::input_finding(
+            &chart.display().to_string(),
+            "this is a Helm chart; rendering charts is not built yet, so it was not checked",
+        ));
+    }
     (files, problems)
 }
 

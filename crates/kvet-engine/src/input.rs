@@ -62,6 +62,82 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Finding>) {
     discover_with(paths, MANIFEST_EXTENSIONS)
 }
 
+/// What a walk over the inputs found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Manifest files, in sorted order per directory.
+    pub files: Vec<PathBuf>,
+    /// Helm charts: directories holding a `Chart.yaml` (not walked into: templates are not
+    /// manifests), and `.tgz` archives named directly.
+    pub charts: Vec<PathBuf>,
+    /// Paths that could not be read.
+    pub problems: Vec<Finding>,
+}
+
+/// Expands paths into manifest files and charts to render.
+pub fn discover_inputs(paths: &[PathBuf]) -> Discovered {
+    let mut out = Discovered::default();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => {
+                if p.join("Chart.yaml").is_file() {
+                    out.charts.push(p.clone());
+                } else {
+                    walk_inputs(p, &mut out);
+                }
+            }
+            Ok(_) if is_archive(p) => out.charts.push(p.clone()),
+            Ok(_) => out.files.push(p.clone()),
+            Err(e) => out
+                .problems
+                .push(input_finding(&p.display().to_string(), &e.to_string())),
+        }
+    }
+    out
+}
+
+fn is_archive(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.ends_with(".tgz") || name.ends_with(".tar.gz")
+}
+
+fn walk_inputs(dir: &Path, out: &mut Discovered) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            out.problems
+                .push(input_finding(&dir.display().to_string(), &e.to_string()));
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            if hidden {
+                continue;
+            }
+            if path.join("Chart.yaml").is_file() {
+                out.charts.push(path);
+            } else {
+                walk_inputs(&path, out);
+            }
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e))
+        {
+            out.files.push(path);
+        }
+    }
+}
+
 /// Like [`discover`], for files with other extensions (`rego` for policies).
 pub fn discover_with(paths: &[PathBuf], extensions: &[&str]) -> (Vec<PathBuf>, Vec<Finding>) {
     let mut files = Vec::new();
@@ -107,8 +183,20 @@ fn walk(dir: &Path, extensions: &[&str], files: &mut Vec<PathBuf>, problems: &mu
 /// Discovers and reads every input under `paths` in parallel; whatever cannot be read becomes
 /// a finding, and the rest are returned in discovery order.
 pub fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
+    let (found, problems) = discover(paths);
+    read_all(&found, problems)
+}
+
+/// Like [`load`], but Helm charts among the inputs are returned to be rendered instead of read
+/// as manifests.
+pub fn load_inputs(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<PathBuf>, Vec<Finding>) {
+    let found = discover_inputs(paths);
+    let (files, problems) = read_all(&found.files, found.problems);
+    (files, found.charts, problems)
+}
+
+fn read_all(found: &[PathBuf], mut problems: Vec<Finding>) -> (Vec<SourceFile>, Vec<Finding>) {
     use rayon::prelude::*;
-    let (found, mut problems) = discover(paths);
     let read: Vec<Result<SourceFile, Box<Finding>>> =
         found.par_iter().map(|p| read_file(p)).collect();
     let mut files = Vec::with_capacity(read.len());
@@ -192,5 +280,30 @@ pub fn input_finding(name: &str, why: &str) -> Finding {
         pointer: None,
         document: None,
         rendered: None,
+    }
+}
+
+#[cfg(test)]
+mod discovery_tests {
+    use super::*;
+
+    #[test]
+    fn chart_directories_are_charts_not_manifests() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let found = discover_inputs(&[root.join("charts"), root.join("pss")]);
+        assert!(found.problems.is_empty());
+        assert!(found.charts.iter().any(|c| c.ends_with("charts/large")));
+        assert!(!found
+            .files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("templates")));
+        assert!(found
+            .files
+            .iter()
+            .any(|f| f.ends_with("pss/workloads.yaml")));
+        // Named directly, a chart directory is a chart too.
+        let direct = discover_inputs(&[root.join("charts/large")]);
+        assert_eq!(direct.charts.len(), 1);
+        assert!(direct.files.is_empty());
     }
 }

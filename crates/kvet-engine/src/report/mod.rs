@@ -33,7 +33,10 @@ pub fn rule_description(rule: &str) -> String {
     }
     // Built-in policies: `id` or `id/check`, described by the policy's title.
     let id = rule.split('/').next().unwrap_or(rule);
-    match kvet_policy::builtin_policies().into_iter().find(|p| p.id == id) {
+    match kvet_policy::builtin_policies()
+        .into_iter()
+        .find(|p| p.id == id)
+    {
         Some(p) if id == rule => format!("{}.", p.title),
         Some(p) => format!("{} ({}).", p.title, &rule[id.len() + 1..]),
         None => "A kvet finding.".to_owned(),

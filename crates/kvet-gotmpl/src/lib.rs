@@ -31,9 +31,12 @@ mod pos;
 mod sourcemap;
 mod template;
 mod value;
+pub mod yaml;
 
 pub use error::{Error, ErrorLocation, ExecError, ExecErrorKind, FuncError, ParseError};
-pub use funcs::{CallContext, FuncMap, Function, ParamType, Params};
+pub use funcs::{
+    CallContext, FuncMap, Function, HelmEnv, ParamType, Params, SprigEnv, Timestamp, Zone,
+};
 pub use pos::Pos;
 pub use sourcemap::{Segment, SourceLocation, SourceMap};
 pub use template::{render_str, Limits, MissingKey, Rendered, Templates};

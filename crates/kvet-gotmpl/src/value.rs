@@ -494,4 +494,9 @@ pub trait HostObject: Send + Sync {
     fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Null
     }
+
+    /// The object as `Any`, so functions can recognise their own host types (`time.Time`).
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }

@@ -22,6 +22,22 @@
 //! `and` and `or` are special forms evaluated lazily by the engine.
 
 mod builtin;
+pub mod helm;
+pub mod sprig;
+mod sprig_dates;
+mod sprig_defaults;
+mod sprig_dicts;
+pub(crate) mod sprig_encoding;
+mod sprig_lists;
+mod sprig_math;
+mod sprig_misc;
+mod sprig_regex;
+mod sprig_semver;
+mod sprig_strings;
+
+pub use helm::HelmEnv;
+pub use sprig::{seeded_random, Clock, RandomSource, SprigEnv, Timestamp, Zone};
+pub use sprig_dates::{as_time, GoTime};
 
 use crate::error::{Error, ExecError, FuncError};
 use crate::template::Limits;
@@ -214,6 +230,28 @@ impl FuncMap {
             funcs: HashMap::new(),
         };
         builtin::register(&mut m);
+        m
+    }
+
+    /// Go's builtins, sprig and Helm's functions with a deterministic environment
+    /// (clock fixed at 2024-01-01T00:00:00Z, seeded randomness): for tests and examples.
+    pub fn helm() -> FuncMap {
+        FuncMap::helm_with(&HelmEnv::fixed(1_704_067_200, 0x6b76_6574))
+    }
+
+    /// Go's builtins, sprig (without `env`/`expandenv`) and Helm's functions, taking time,
+    /// randomness and the local zone from `env`.
+    pub fn helm_with(env: &HelmEnv) -> FuncMap {
+        let mut m = FuncMap::new();
+        sprig::register(&mut m, &env.sprig);
+        helm::register(&mut m, env);
+        m
+    }
+
+    /// Go's builtins and sprig's functions (Helm's `env`/`expandenv` excluded).
+    pub fn sprig(env: &SprigEnv) -> FuncMap {
+        let mut m = FuncMap::new();
+        sprig::register(&mut m, env);
         m
     }
 

@@ -1,6 +1,7 @@
 //! Project tasks: `cargo xtask regen-schemas`, `cargo xtask bench`.
 
 mod bench;
+mod goldens;
 mod schemas;
 
 // The same allocator as kvet itself (mimalloc, set by regorus in kvet-policy), so baselines
@@ -11,6 +12,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("regen-schemas") => schemas::regen(&args[1..]),
+        Some("goldens") => goldens::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         _ => Err(
             "usage: cargo xtask regen-schemas [--wheel PATH] [--out DIR]\n       cargo xtask bench [--quick]"

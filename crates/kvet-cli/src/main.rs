@@ -5,8 +5,9 @@ mod text;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kvet_engine::{
-    embedded_versions, input, load_policies, report, CheckOptions, Checker, Config, Date,
-    Exceptions, Finding, KubeVersion, Namespaces, PolicySources, Report, Severity, SourceFile,
+    embedded_versions, input, load_policies, report, ChartOptions, CheckOptions, Checker, Config,
+    Date, Exceptions, Finding, KubeVersion, Namespaces, PolicySources, Report, Severity,
+    SourceFile,
 };
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -33,6 +34,8 @@ struct Cli {
 enum Command {
     /// Validate manifests (files, directories, or - for stdin).
     Check(Box<CheckArgs>),
+    /// Render a Helm chart as `helm template` does (no helm binary needed).
+    Render(Box<RenderArgs>),
     /// Run the `test_*` rules of Rego policies (like `opa test` / `conftest verify`).
     Test(TestArgs),
     /// Run Gatekeeper test suites (`kind: Suite`), like `gator verify`.
@@ -158,6 +161,86 @@ struct CheckArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    #[command(flatten)]
+    chart: ChartArgs,
+    /// Release namespace for charts (helm's -n; default default).
+    #[arg(long, value_name = "NAMESPACE")]
+    release_namespace: Option<String>,
+}
+
+/// `helm template`'s value and rendering flags, shared by `kvet check` and `kvet render`.
+#[derive(Args, Clone, Default)]
+struct ChartArgs {
+    /// Values files for charts, merged in order (helm's -f/--values).
+    #[arg(short = 'f', long = "values", value_name = "FILE")]
+    values: Vec<PathBuf>,
+    /// Chart values on the command line (helm's --set: a.b=1,list={x,y}).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Chart values that stay strings (helm's --set-string).
+    #[arg(long = "set-string", value_name = "KEY=VALUE")]
+    set_string: Vec<String>,
+    /// Chart values as JSON (helm's --set-json).
+    #[arg(long = "set-json", value_name = "KEY=JSON")]
+    set_json: Vec<String>,
+    /// Chart values read from files (helm's --set-file).
+    #[arg(long = "set-file", value_name = "KEY=PATH")]
+    set_file: Vec<String>,
+    /// Release name for charts (default release-name).
+    #[arg(long, value_name = "NAME")]
+    release_name: Option<String>,
+    /// API versions charts see in .Capabilities.APIVersions, besides the defaults.
+    #[arg(long = "api-versions", value_name = "GROUP/VERSION")]
+    api_versions: Vec<String>,
+    /// Render the files of charts' crds/ directories too.
+    #[arg(long)]
+    include_crds: bool,
+    /// Order kinds as helm 3 does (default: helm 4).
+    #[arg(long)]
+    helm3_order: bool,
+}
+
+impl ChartArgs {
+    fn options(&self, namespace: Option<String>, kube_version: Option<String>) -> ChartOptions {
+        ChartOptions {
+            release_name: self.release_name.clone(),
+            namespace,
+            value_files: self.values.clone(),
+            set: self.set.clone(),
+            set_string: self.set_string.clone(),
+            set_json: self.set_json.clone(),
+            set_file: self.set_file.clone(),
+            kube_version,
+            api_versions: self.api_versions.clone(),
+            include_crds: self.include_crds,
+            helm3_order: self.helm3_order,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Args)]
+struct RenderArgs {
+    /// `[NAME] CHART`: the release name is optional, as with helm template.
+    #[arg(required = true, num_args = 1..=2, value_name = "[NAME] CHART")]
+    args: Vec<String>,
+    #[command(flatten)]
+    chart: ChartArgs,
+    /// Release namespace (helm's -n).
+    #[arg(short = 'n', long = "namespace", value_name = "NAMESPACE")]
+    namespace: Option<String>,
+    /// Kubernetes version charts see in .Capabilities.KubeVersion (default: helm's).
+    #[arg(long = "kube-version", value_name = "VERSION")]
+    kube_version: Option<String>,
+    /// Only print the output of these templates (e.g. templates/deployment.yaml).
+    #[arg(short = 's', long = "show-only", value_name = "TEMPLATE")]
+    show_only: Vec<String>,
+    /// Leave out templates/tests.
+    #[arg(long)]
+    skip_tests: bool,
+    /// Leave out hooks.
+    #[arg(long)]
+    no_hooks: bool,
 }
 
 #[derive(Args)]
@@ -200,6 +283,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => run_check(*args),
+        Command::Render(args) => run_render(*args),
         Command::Test(args) => run_tests(args),
         Command::Verify { paths } => run_verify(&paths),
         Command::Policies {
@@ -341,7 +425,7 @@ fn run_tests(args: TestArgs) -> ExitCode {
 }
 
 /// Reads every input in parallel; unreadable ones become findings.
-fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
+fn load(paths: &[PathBuf], chart_opts: &ChartOptions) -> (Vec<SourceFile>, Vec<Finding>) {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     let mut disk = Vec::new();
@@ -363,12 +447,48 @@ fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
     files.extend(read);
     problems.extend(unreadable);
     for chart in charts {
-        problems.push(input::input_finding(
-            &chart.display().to_string(),
-            "this is a Helm chart; rendering charts is not built yet, so it was not checked",
-        ));
+        match kvet_engine::render_chart(&chart, chart_opts) {
+            Ok(rendered) => files.extend(kvet_engine::rendered_inputs(&chart, &rendered)),
+            Err(findings) => problems.extend(findings),
+        }
     }
     (files, problems)
+}
+
+fn run_render(args: RenderArgs) -> ExitCode {
+    let (name, chart) = match args.args.as_slice() {
+        [chart] => (None, chart.clone()),
+        [name, chart] => (Some(name.clone()), chart.clone()),
+        _ => return ExitCode::from(2),
+    };
+    let mut opts = args
+        .chart
+        .options(args.namespace.clone(), args.kube_version.clone());
+    if name.is_some() {
+        opts.release_name = name;
+    }
+    opts.show_only = args.show_only.clone();
+    opts.skip_tests = args.skip_tests;
+    opts.no_hooks = args.no_hooks;
+    match kvet_engine::render_chart(Path::new(&chart), &opts) {
+        Ok(rendered) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(rendered.to_helm_output().as_bytes());
+            let _ = out.flush();
+            ExitCode::SUCCESS
+        }
+        Err(findings) => {
+            for f in findings {
+                let l = &f.location;
+                if l.line > 0 {
+                    eprintln!("Error: {}:{}:{}: {}", l.file, l.line, l.column, f.message);
+                } else {
+                    eprintln!("Error: {}: {}", l.file, f.message);
+                }
+            }
+            ExitCode::from(1)
+        }
+    }
 }
 
 /// Makes `p` absolute and drops `.` and `..` components, without touching the filesystem.
@@ -581,7 +701,11 @@ fn run_check(args: CheckArgs) -> ExitCode {
         }
     };
 
-    let (files, mut problems) = load(&args.paths);
+    let chart_opts = args.chart.options(
+        args.release_namespace.clone(),
+        Some(format!("v{}.{}.0", version.major, version.minor)),
+    );
+    let (files, mut problems) = load(&args.paths, &chart_opts);
     let mut policy_problems = Vec::new();
     match load_policies(&sources, &files) {
         Ok(set) => checker.set_policies(set.map(Arc::new)),
@@ -590,7 +714,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let unreadable = problems.iter().any(|f| f.rule == "input") || !policy_problems.is_empty();
     problems.extend(policy_problems);
     if !args.crd.is_empty() {
-        let (crd_files, crd_problems) = load(&args.crd);
+        let (crd_files, crd_problems) = load(&args.crd, &chart_opts);
         problems.extend(crd_problems);
         problems.extend(checker.add_crds(&crd_files));
     }

@@ -791,3 +791,92 @@ fn a_policy_that_allocates_without_bound_fails_its_object_only() {
     assert_eq!(f[1]["message"], "named");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn findings_on_a_chart_land_on_the_template_line() {
+    let o = kvet(&[
+        "check",
+        "--no-config",
+        "fixtures/charts-findings/web",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v = json_of(&o);
+    let f = v["findings"].as_array().expect("findings");
+    let at = |i: usize, key: &str| {
+        let l = &f[i][key];
+        (
+            l["file"].as_str().unwrap_or("").to_owned(),
+            l["line"].as_u64().unwrap_or(0),
+            l["column"].as_u64().unwrap_or(0),
+        )
+    };
+    let template = "fixtures/charts-findings/web/templates/deployment.yaml".to_owned();
+    let rendered = "fixtures/charts-findings/web#templates/deployment.yaml".to_owned();
+    assert_eq!(f.len(), 2, "{f:?}");
+    // A literal in the template: the exact line and column of the image.
+    assert_eq!(f[0]["rule"], "tag-pinning");
+    assert_eq!(at(0, "location"), (template.clone(), 19, 18));
+    assert_eq!(at(0, "rendered"), (rendered.clone(), 22, 18));
+    // A value from .Values through toYaml | nindent: the action that printed it.
+    assert_eq!(f[1]["rule"], "schema");
+    assert_eq!(
+        f[1]["pointer"],
+        "/spec/template/spec/containers/0/resources/requests/cpu"
+    );
+    assert_eq!(at(1, "location"), (template, 21, 17));
+    assert_eq!(at(1, "rendered"), (rendered, 25, 20));
+    // The text report shows the template's own line.
+    let o = kvet(&["check", "--no-config", "fixtures/charts-findings/web"]);
+    assert!(
+        stdout(&o).contains("{{- toYaml .Values.resources | nindent 12 }}"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn render_prints_what_helm_template_prints() {
+    for (chart, args, golden) in [
+        (
+            "fixtures/charts/large",
+            vec![],
+            "fixtures/charts/large/golden/default.yaml",
+        ),
+        (
+            "fixtures/charts/basic",
+            vec![
+                "--values",
+                "fixtures/charts/basic/ci/overrides-values.yaml",
+                "--set",
+                "replicaCount=7",
+                "--set-string",
+                "config.MAX_CONNECTIONS=250",
+                "--namespace",
+                "shop",
+            ],
+            "fixtures/charts/basic/golden/overrides.yaml",
+        ),
+    ] {
+        let release = if golden.contains("overrides") {
+            "web"
+        } else {
+            "rel"
+        };
+        let mut a = vec!["render", release, chart, "--kube-version", "1.33.0"];
+        a.extend(args);
+        let o = kvet(&a);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let want = std::fs::read_to_string(root().join(golden)).expect("golden");
+        assert_eq!(stdout(&o), want, "{chart}");
+    }
+    // A broken chart: a located error, exit 1.
+    let o = kvet(&["render", "fixtures/manifests"]);
+    assert_eq!(o.status.code(), Some(1));
+}

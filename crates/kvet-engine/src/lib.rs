@@ -2,6 +2,7 @@
 //! in parallel, and render the findings. Front ends (CLI, webhook, WASM) only gather inputs and
 //! print results; nothing here reads the environment, the clock or the network.
 
+pub mod charts;
 mod check;
 pub mod config;
 pub mod exceptions;
@@ -12,6 +13,7 @@ mod policies;
 pub mod report;
 pub mod verify;
 
+pub use charts::{render_chart, rendered_inputs, ChartOptions};
 pub use check::{check, CheckOptions, Checker, EngineError, Report, Stats};
 pub use config::Config;
 pub use exceptions::{Date, Exception, Exceptions, Waived};

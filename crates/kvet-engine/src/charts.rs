@@ -1,0 +1,273 @@
+//! Helm charts as inputs: rendered natively (kvet-helm), each document checked like a file,
+//! and every finding mapped back to the template line that produced it.
+
+use crate::finding::{Finding, Location, Severity};
+use crate::input::{Origin, SourceFile};
+use kvet_helm::{
+    Capabilities, ChartLoader, HelmError, KubeVersion, ReleaseOptions, RenderOptions,
+    RenderedChart, RenderedDocument, Renderer, ValueOptions,
+};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// How charts are rendered: `helm template`'s options.
+#[derive(Debug, Clone, Default)]
+pub struct ChartOptions {
+    /// Release name (`helm template NAME`; default `release-name`).
+    pub release_name: Option<String>,
+    /// Release namespace (default `default`).
+    pub namespace: Option<String>,
+    /// `-f/--values` files, in order.
+    pub value_files: Vec<PathBuf>,
+    /// `--set`.
+    pub set: Vec<String>,
+    /// `--set-string`.
+    pub set_string: Vec<String>,
+    /// `--set-json`.
+    pub set_json: Vec<String>,
+    /// `--set-file`.
+    pub set_file: Vec<String>,
+    /// `--kube-version` (e.g. `1.33` or `v1.33.0`); default Helm's.
+    pub kube_version: Option<String>,
+    /// `--api-versions`, added to the defaults.
+    pub api_versions: Vec<String>,
+    /// `--include-crds`.
+    pub include_crds: bool,
+    /// `--show-only` template paths.
+    pub show_only: Vec<String>,
+    /// `--skip-tests`.
+    pub skip_tests: bool,
+    /// `--no-hooks`.
+    pub no_hooks: bool,
+    /// Order kinds as helm 3 does instead of helm 4.
+    pub helm3_order: bool,
+}
+
+fn chart_finding(file: &str, line: u32, column: u32, message: String) -> Finding {
+    let mut location = Location::file_only(file);
+    if line > 0 {
+        location.line = line;
+        location.column = column.max(1);
+        location.end_line = line;
+        location.end_column = column.max(1);
+    }
+    Finding {
+        rule: "helm".to_owned(),
+        severity: Severity::Error,
+        message,
+        location,
+        object: None,
+        pointer: None,
+        document: None,
+        rendered: None,
+    }
+}
+
+/// A Helm error as a located `helm` finding (`chart` names the chart as the user gave it).
+fn error_finding(chart: &str, e: HelmError) -> Finding {
+    match e {
+        HelmError::Yaml {
+            file,
+            line,
+            column,
+            message,
+        } => chart_finding(&file, line, column, message),
+        HelmError::TemplateParse {
+            path,
+            line,
+            column,
+            message,
+            ..
+        } => chart_finding(
+            &path.display().to_string(),
+            line,
+            column,
+            format!("template parse error: {message}"),
+        ),
+        HelmError::TemplateExec {
+            location: Some((_, path, line, column)),
+            message,
+            ..
+        } => chart_finding(&path.display().to_string(), line, column, message),
+        other => chart_finding(chart, 0, 0, other.to_string()),
+    }
+}
+
+impl ChartOptions {
+    fn render_options(&self) -> Result<RenderOptions, String> {
+        let mut capabilities = Capabilities::default();
+        if let Some(v) = &self.kube_version {
+            capabilities.kube_version = KubeVersion::parse(v)
+                .ok_or_else(|| format!("invalid Kubernetes version {v:?} for charts"))?;
+        }
+        capabilities
+            .api_versions
+            .0
+            .extend(self.api_versions.iter().cloned());
+        let mut release = ReleaseOptions::default();
+        if let Some(n) = &self.release_name {
+            release.name = n.clone();
+        }
+        if let Some(n) = &self.namespace {
+            release.namespace = n.clone();
+        }
+        Ok(RenderOptions {
+            release,
+            capabilities,
+            include_crds: self.include_crds,
+            show_only: self.show_only.clone(),
+            skip_tests: self.skip_tests,
+            no_hooks: self.no_hooks,
+            kind_order: if self.helm3_order {
+                kvet_helm::KindOrder::Helm3
+            } else {
+                kvet_helm::KindOrder::Helm4
+            },
+            ..RenderOptions::default()
+        })
+    }
+}
+
+/// Loads and renders the chart at `path` (a directory or `.tgz`). Every problem — an
+/// unreadable chart, a bad values file, a template error — is a located `helm` finding.
+pub fn render_chart(path: &Path, opts: &ChartOptions) -> Result<RenderedChart, Vec<Finding>> {
+    let shown = path.display().to_string();
+    let fail = |e: HelmError| vec![error_finding(&shown, e)];
+    let chart = ChartLoader::new().load(path).map_err(fail)?;
+    let mut values = ValueOptions::default();
+    for f in &opts.value_files {
+        let name = f.display().to_string();
+        let text = std::fs::read_to_string(f).map_err(|e| {
+            vec![chart_finding(
+                &name,
+                0,
+                0,
+                format!("cannot read values file: {e}"),
+            )]
+        })?;
+        values.value_files.push((name, text));
+    }
+    values.values = opts.set.clone();
+    values.string_values = opts.set_string.clone();
+    values.json_values = opts.set_json.clone();
+    values.file_values = opts.set_file.clone();
+    let merged = values
+        .merge(&mut |file| std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}")))
+        .map_err(fail)?;
+    let options = opts
+        .render_options()
+        .map_err(|m| vec![chart_finding(&shown, 0, 0, m)])?;
+    Renderer::new(options).render(&chart, &merged).map_err(fail)
+}
+
+/// Where each byte of one rendered document came from.
+#[derive(Debug)]
+struct TemplateOrigin {
+    doc: RenderedDocument,
+    /// Template texts read on first use, by file, for offsets and snippets.
+    texts: Mutex<HashMap<PathBuf, Option<Arc<str>>>>,
+}
+
+impl TemplateOrigin {
+    fn text(&self, file: &Path) -> Option<Arc<str>> {
+        let mut cache = self.texts.lock().ok()?;
+        cache
+            .entry(file.to_path_buf())
+            .or_insert_with(|| std::fs::read_to_string(file).ok().map(Arc::from))
+            .clone()
+    }
+}
+
+/// The byte offset of 1-based (line, character column) in `text`.
+fn offset_of(text: &str, line: u32, column: u32) -> Option<usize> {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line as usize - 2)?.0 + 1
+    };
+    let rest = &text[start..];
+    let in_line = rest
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(rest.find('\n').unwrap_or(rest.len()), |(i, _)| i);
+    Some(start + in_line)
+}
+
+impl Origin for TemplateOrigin {
+    fn locate(&self, offset: usize, length: usize) -> Option<Location> {
+        let at = self.doc.locate(offset)?;
+        let file = at.file.as_ref()?;
+        let shown = file.display().to_string();
+        let mut location = Location {
+            file: shown,
+            line: at.line,
+            column: at.column,
+            end_line: at.line,
+            end_column: at.column,
+            offset: 0,
+            length: 0,
+        };
+        if let Some(text) = self.text(file) {
+            if let Some(start) = offset_of(&text, at.line, at.column) {
+                // Literal text maps byte for byte; an action's output is marked at the action,
+                // as long as the rendered text is, but never past the end of that line.
+                let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+                let len = length.min(line_end - start).max(1).min(text.len() - start);
+                location.offset = start as u32;
+                location.length = len as u32;
+                location.end_column = at.column + text[start..start + len].chars().count() as u32;
+            }
+        }
+        Some(location)
+    }
+
+    fn sources(&self) -> Vec<(String, Arc<str>)> {
+        let Ok(cache) = self.texts.lock() else {
+            return Vec::new();
+        };
+        cache
+            .iter()
+            .filter_map(|(p, t)| t.clone().map(|t| (p.display().to_string(), t)))
+            .collect()
+    }
+}
+
+/// The rendered documents as inputs to check, each mapping back to its template. `chart` is
+/// the chart path as the user named it; rendered documents are named
+/// `CHART#templates/x.yaml` (their `# Source:` path within the chart).
+pub fn rendered_inputs(chart: &Path, rendered: &RenderedChart) -> Vec<SourceFile> {
+    rendered
+        .documents
+        .iter()
+        .map(|d| {
+            let within = d
+                .source_path
+                .split_once('/')
+                .map_or(&*d.source_path, |x| x.1);
+            let name = format!("{}#{within}", chart.display());
+            let origin = TemplateOrigin {
+                doc: d.clone(),
+                texts: Mutex::new(HashMap::new()),
+            };
+            // Read the template now, so text reports can show it even before any lookup.
+            origin.text(&d.template_file);
+            SourceFile::rendered(name, d.text.clone(), Arc::new(origin))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::offset_of;
+
+    #[test]
+    fn offsets() {
+        let t = "ab\ncdé\nf";
+        assert_eq!(offset_of(t, 1, 1), Some(0));
+        assert_eq!(offset_of(t, 2, 3), Some(5));
+        assert_eq!(offset_of(t, 2, 4), Some(7));
+        assert_eq!(offset_of(t, 3, 1), Some(8));
+        assert_eq!(offset_of(t, 5, 1), None);
+    }
+}

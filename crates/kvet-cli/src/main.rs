@@ -34,6 +34,8 @@ struct Cli {
 enum Command {
     /// Validate manifests (files, directories, or - for stdin).
     Check(Box<CheckArgs>),
+    /// Run the validating admission webhook (HTTPS, admission.k8s.io/v1 AdmissionReview).
+    Serve(ServeArgs),
     /// Render a Helm chart as `helm template` does (no helm binary needed).
     Render(Box<RenderArgs>),
     /// Run the `test_*` rules of Rego policies (like `opa test` / `conftest verify`).
@@ -220,6 +222,28 @@ impl ChartArgs {
 }
 
 #[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
+    listen: std::net::SocketAddr,
+    /// PEM certificate chain; reloaded when the file changes.
+    #[arg(long, value_name = "FILE")]
+    tls_cert: PathBuf,
+    /// PEM private key; reloaded with the certificate.
+    #[arg(long, value_name = "FILE")]
+    tls_key: PathBuf,
+    /// The .kvet.yaml to enforce (default: the built-in defaults, as --no-config).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Webhook settings: failurePolicy, timeout, operations, exemptions, limits.
+    #[arg(long, value_name = "FILE")]
+    webhook_config: Option<PathBuf>,
+    /// Memory policy evaluation may take beyond what kvet holds once loaded, in MiB (0: none).
+    #[arg(long, value_name = "MIB", default_value = "1024")]
+    policy_memory_limit: u64,
+}
+
+#[derive(Args)]
 struct RenderArgs {
     /// `[NAME] CHART`: the release name is optional, as with helm template.
     #[arg(required = true, num_args = 1..=2, value_name = "[NAME] CHART")]
@@ -284,6 +308,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(*args),
         Command::Render(args) => run_render(*args),
+        Command::Serve(args) => run_serve(args),
         Command::Test(args) => run_tests(args),
         Command::Verify { paths } => run_verify(&paths),
         Command::Policies {
@@ -453,6 +478,20 @@ fn load(paths: &[PathBuf], chart_opts: &ChartOptions) -> (Vec<SourceFile>, Vec<F
         }
     }
     (files, problems)
+}
+
+fn run_serve(args: ServeArgs) -> ExitCode {
+    let mut opts = kvet_webhook::ServeOptions::new(args.listen, args.tls_cert, args.tls_key);
+    opts.config = args.config;
+    opts.webhook_config = args.webhook_config;
+    opts.policy_memory_limit_mib = args.policy_memory_limit;
+    match kvet_webhook::serve(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kvet: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn run_render(args: RenderArgs) -> ExitCode {

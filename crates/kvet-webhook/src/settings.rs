@@ -1,0 +1,231 @@
+//! Webhook settings (`--webhook-config FILE`): what only the admission path needs — exemptions,
+//! which operations are evaluated, the failure stance and the request limits. They live in
+//! their own file because `.kvet.yaml` is shared with `kvet check`, whose parser rejects
+//! unknown keys; the policies themselves come from `.kvet.yaml` exactly as the CLI reads it.
+//!
+//! ```yaml
+//! failurePolicy: Fail            # Fail: deny when kvet cannot decide (overload, timeout, bug); Ignore: allow with a warning
+//! timeout: 8s                    # per-request deadline, below the API server's timeoutSeconds (10 s)
+//! maxBodyBytes: 3145728          # 3 MiB, the API server's own request limit
+//! workers: 2                     # evaluation threads (default: one per core)
+//! maxQueue: 256                  # requests waiting for a worker before kvet answers "overloaded"
+//! operations: [CREATE, UPDATE]   # evaluated; the others (DELETE, CONNECT) are allowed
+//! exemptNamespaces: [kube-system, "kvet-*"]
+//! exemptUsers: ["system:serviceaccount:kube-system:*"]
+//! exemptGroups: [kvet:break-glass]
+//! ignoreMissingSchemas: true     # overrides .kvet.yaml's for admission (custom resources)
+//! ```
+
+use kvet_policy::glob_matches;
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+/// What kvet answers when it cannot reach a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum FailurePolicy {
+    /// Deny (fail closed): the default, as a gate should.
+    Fail,
+    /// Allow, with a warning saying the request was not checked.
+    Ignore,
+}
+
+/// Settings of the admission path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookSettings {
+    /// Answer when no verdict can be reached in time.
+    pub failure_policy: FailurePolicy,
+    /// Deadline for one request, from its arrival.
+    pub timeout: Duration,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Evaluation threads.
+    pub workers: usize,
+    /// Requests allowed to wait for a worker.
+    pub max_queue: usize,
+    /// Operations evaluated; others are allowed.
+    pub operations: Vec<String>,
+    /// Namespaces (globs) whose requests are allowed unchecked.
+    pub exempt_namespaces: Vec<String>,
+    /// Users (globs) whose requests are allowed unchecked.
+    pub exempt_users: Vec<String>,
+    /// Groups (globs) whose members' requests are allowed unchecked.
+    pub exempt_groups: Vec<String>,
+    /// Overrides the config's `ignoreMissingSchemas` when set.
+    pub ignore_missing_schemas: Option<bool>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            failure_policy: FailurePolicy::Fail,
+            timeout: Duration::from_secs(8),
+            max_body_bytes: 3 << 20,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            max_queue: 256,
+            operations: vec!["CREATE".into(), "UPDATE".into()],
+            exempt_namespaces: Vec::new(),
+            exempt_users: Vec::new(),
+            exempt_groups: Vec::new(),
+            ignore_missing_schemas: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawSettings {
+    failure_policy: Option<FailurePolicy>,
+    timeout: Option<Value>,
+    max_body_bytes: Option<usize>,
+    workers: Option<usize>,
+    max_queue: Option<usize>,
+    operations: Option<Vec<String>>,
+    #[serde(default)]
+    exempt_namespaces: Vec<String>,
+    #[serde(default)]
+    exempt_users: Vec<String>,
+    #[serde(default)]
+    exempt_groups: Vec<String>,
+    ignore_missing_schemas: Option<bool>,
+}
+
+/// `250`, `250ms`, `8s`.
+fn duration(v: &Value) -> Option<Duration> {
+    match v {
+        Value::Number(n) => n.as_u64().map(Duration::from_millis),
+        Value::String(s) => {
+            let s = s.trim();
+            if let Some(ms) = s.strip_suffix("ms") {
+                ms.trim().parse().ok().map(Duration::from_millis)
+            } else if let Some(secs) = s.strip_suffix('s') {
+                secs.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .map(Duration::from_secs_f64)
+            } else {
+                s.parse().ok().map(Duration::from_millis)
+            }
+        }
+        _ => None,
+    }
+}
+
+impl WebhookSettings {
+    /// Parses settings text (YAML or JSON); `file` names it in messages.
+    pub fn parse(file: &str, text: &str) -> Result<WebhookSettings, String> {
+        let value = match kvet_yaml::parse_one(text, &kvet_yaml::Limits::default()) {
+            Ok(Some(doc)) => doc.value,
+            Ok(None) => return Ok(WebhookSettings::default()),
+            Err(e) => {
+                return Err(format!(
+                    "{file}:{}:{}: invalid YAML: {}",
+                    e.span.start.line, e.span.start.column, e.message
+                ))
+            }
+        };
+        let raw: RawSettings = serde_json::from_value(value).map_err(|e| format!("{file}: {e}"))?;
+        let mut s = WebhookSettings::default();
+        if let Some(p) = raw.failure_policy {
+            s.failure_policy = p;
+        }
+        if let Some(t) = &raw.timeout {
+            s.timeout = duration(t)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("{file}: timeout must be a duration such as 8s or 500ms"))?;
+        }
+        if let Some(n) = raw.max_body_bytes {
+            s.max_body_bytes = n;
+        }
+        if let Some(n) = raw.workers {
+            s.workers = n.max(1);
+        }
+        if let Some(n) = raw.max_queue {
+            s.max_queue = n;
+        }
+        if let Some(ops) = raw.operations {
+            for op in &ops {
+                if !matches!(op.as_str(), "CREATE" | "UPDATE" | "DELETE" | "CONNECT") {
+                    return Err(format!(
+                        "{file}: unknown operation {op:?} (CREATE, UPDATE, DELETE or CONNECT)"
+                    ));
+                }
+            }
+            s.operations = ops;
+        }
+        s.exempt_namespaces = raw.exempt_namespaces;
+        s.exempt_users = raw.exempt_users;
+        s.exempt_groups = raw.exempt_groups;
+        s.ignore_missing_schemas = raw.ignore_missing_schemas;
+        Ok(s)
+    }
+
+    /// Reads a settings file.
+    pub fn load(path: &Path) -> Result<WebhookSettings, String> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{shown}: cannot read the webhook config: {e}"))?;
+        Self::parse(&shown, &text)
+    }
+
+    /// Why a request is exempt from evaluation, if it is.
+    pub fn exemption(
+        &self,
+        namespace: Option<&str>,
+        username: &str,
+        groups: &[String],
+    ) -> Option<String> {
+        if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+            if self
+                .exempt_namespaces
+                .iter()
+                .any(|p| glob_matches(p, ns, b'\0'))
+            {
+                return Some(format!("namespace {ns}"));
+            }
+        }
+        if self
+            .exempt_users
+            .iter()
+            .any(|p| glob_matches(p, username, b'\0'))
+        {
+            return Some(format!("user {username}"));
+        }
+        groups
+            .iter()
+            .find(|g| self.exempt_groups.iter().any(|p| glob_matches(p, g, b'\0')))
+            .map(|g| format!("group {g}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_settings_and_rejects_unknown_keys() {
+        let s = WebhookSettings::parse(
+            "w.yaml",
+            "failurePolicy: Ignore\ntimeout: 2s\noperations: [CREATE]\nexemptNamespaces: [kube-*]\nexemptGroups: [breakglass]\n",
+        )
+        .expect("valid");
+        assert_eq!(s.failure_policy, FailurePolicy::Ignore);
+        assert_eq!(s.timeout, Duration::from_secs(2));
+        assert_eq!(s.operations, vec!["CREATE"]);
+        assert_eq!(
+            s.exemption(Some("kube-system"), "u", &[]),
+            Some("namespace kube-system".into())
+        );
+        assert_eq!(
+            s.exemption(Some("app"), "u", &["breakglass".into()]),
+            Some("group breakglass".into())
+        );
+        assert_eq!(s.exemption(Some("app"), "u", &[]), None);
+        let e = WebhookSettings::parse("w.yaml", "failurPolicy: Fail\n").unwrap_err();
+        assert!(e.contains("unknown field"), "{e}");
+        let e = WebhookSettings::parse("w.yaml", "operations: [PATCH]\n").unwrap_err();
+        assert!(e.contains("PATCH"), "{e}");
+    }
+}

@@ -87,6 +87,8 @@ pub fn run(args: &[String]) -> Result<(), String> {
         with_all.0.as_secs_f64() / check.as_secs_f64()
     );
 
+    helm_render(&root, &bin)?;
+
     // Start-up: one small Deployment, many runs; median and p90 wall time.
     let one = root.join("fixtures/manifests/valid/deployment.yaml");
     let mut times = Vec::new();
@@ -457,4 +459,75 @@ subjects:
 "#
         ),
     }
+}
+
+/// Rendering the large fixture chart: kvet-helm in process (100 renders), then `kvet render`
+/// against the official `helm template` binary, process for process (fetched on demand, as
+/// `cargo xtask goldens` does).
+fn helm_render(root: &Path, bin: &Path) -> Result<(), String> {
+    let chart_dir = root.join("fixtures/charts/large");
+    let runs = 100;
+    let t = Instant::now();
+    let mut documents = 0;
+    for _ in 0..runs {
+        let chart = kvet_helm::ChartLoader::new()
+            .load(&chart_dir)
+            .map_err(|e| e.to_string())?;
+        let out = kvet_helm::Renderer::new(kvet_helm::RenderOptions::default())
+            .render(&chart, &kvet_helm::Values::new())
+            .map_err(|e| e.to_string())?;
+        documents = out.documents.len();
+    }
+    let in_process = t.elapsed() / runs;
+    let helm = crate::goldens::fetch_helm(&root.join("target/helm-goldens"))?;
+    let median = |cmd: &Path, args: &[&str]| -> Result<Duration, String> {
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let t = Instant::now();
+            let out = Command::new(cmd)
+                .args(args)
+                .output()
+                .map_err(|e| format!("running {}: {e}", cmd.display()))?;
+            times.push(t.elapsed());
+            if !out.status.success() {
+                return Err(format!(
+                    "{} failed: {}",
+                    cmd.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+        times.sort();
+        Ok(times[times.len() / 2])
+    };
+    let chart = chart_dir.to_string_lossy().into_owned();
+    let args = [
+        "template",
+        "rel",
+        chart.as_str(),
+        "--kube-version",
+        "1.33.0",
+    ];
+    let helm_t = median(&helm, &args)?;
+    let mut kvet_args = args;
+    kvet_args[0] = "render";
+    let kvet_t = median(bin, &kvet_args)?;
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!();
+    println!("large chart ({documents} documents, 51 templates), {runs} renders each:");
+    println!(
+        "  kvet-helm in process        {:>7.2} ms per render",
+        ms(in_process)
+    );
+    println!(
+        "  kvet render (process)       {:>7.2} ms median",
+        ms(kvet_t)
+    );
+    println!(
+        "  helm template (baseline)    {:>7.2} ms median  (helm / kvet render {:.1}x, helm / in process {:.1}x)",
+        ms(helm_t),
+        ms(helm_t) / ms(kvet_t),
+        ms(helm_t) / ms(in_process)
+    );
+    Ok(())
 }

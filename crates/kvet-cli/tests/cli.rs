@@ -880,3 +880,51 @@ fn render_prints_what_helm_template_prints() {
     let o = kvet(&["render", "fixtures/manifests"]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn broken_charts_are_located_errors_that_hide_nothing_else() {
+    let o = kvet(&[
+        "check",
+        "--no-config",
+        "fixtures/charts-broken",
+        "fixtures/pss/versioned.yaml",
+        "--pss-version",
+        "1.28",
+        "-o",
+        "json",
+    ]);
+    // Other inputs are still checked: the PSS finding is there.
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let got = located(&json_of(&o));
+    let want: Vec<(String, String, u64)> = [
+        (
+            "helm",
+            "fixtures/charts-broken/recursion/templates/_loop.tpl",
+            2,
+        ),
+        (
+            "helm",
+            "fixtures/charts-broken/required/templates/pod.yaml",
+            8,
+        ),
+        ("helm", "fixtures/charts-broken/syntax/templates/cm.yaml", 7),
+        ("helm", "fixtures/charts-broken/until/templates/cm.yaml", 6),
+        ("pss-baseline/sysctls", "fixtures/pss/versioned.yaml", 11),
+    ]
+    .iter()
+    .map(|(r, f, l)| ((*r).to_owned(), (*f).to_owned(), *l))
+    .collect();
+    assert_eq!(got, want);
+    let v = json_of(&o);
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(messages[0].contains("nested calls"), "{}", messages[0]);
+    assert!(messages[0].len() < 1000);
+    assert!(messages[1].ends_with("image.tag is required"));
+    assert!(messages[2].contains("unclosed action"));
+    assert!(messages[3].contains("over the limit"));
+}

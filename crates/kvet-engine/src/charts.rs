@@ -64,6 +64,23 @@ fn chart_finding(file: &str, line: u32, column: u32, message: String) -> Finding
     }
 }
 
+/// Go chains an error through every template call it passed: for runaway recursion that is a
+/// thousand links. Keep the outermost call and the innermost cause.
+fn shorten(message: String) -> String {
+    let parts: Vec<&str> = message.split(": error calling ").collect();
+    if parts.len() <= 3 {
+        return message;
+    }
+    let callee = parts[1].split(':').next().unwrap_or("");
+    let innermost = parts[parts.len() - 1];
+    let cause = innermost.rsplit(": ").next().unwrap_or(innermost);
+    format!(
+        "{}: error calling {callee}: … {} nested calls …: {cause}",
+        parts[0],
+        parts.len() - 2
+    )
+}
+
 /// A Helm error as a located `helm` finding (`chart` names the chart as the user gave it).
 fn error_finding(chart: &str, e: HelmError) -> Finding {
     match e {
@@ -89,7 +106,7 @@ fn error_finding(chart: &str, e: HelmError) -> Finding {
             location: Some((_, path, line, column)),
             message,
             ..
-        } => chart_finding(&path.display().to_string(), line, column, message),
+        } => chart_finding(&path.display().to_string(), line, column, shorten(message)),
         other => chart_finding(chart, 0, 0, other.to_string()),
     }
 }

@@ -5,6 +5,7 @@
 use super::sprig::{arg_int, runtime_error, sprint_v, to_float64, to_int64, SprigEnv};
 use super::{FuncMap, ParamType as T, Params};
 use crate::value::Value;
+use crate::FuncError;
 
 /// Registers sprig's math functions.
 pub fn register(m: &mut FuncMap, env: &SprigEnv) {
@@ -123,7 +124,7 @@ pub fn register(m: &mut FuncMap, env: &SprigEnv) {
     );
     m.register("until", Params::fixed(&[T::Int]), |_, a| {
         let n = arg_int(&a, 0);
-        Ok(ints(until_step(0, n, if n < 0 { -1 } else { 1 })))
+        Ok(ints(until_step(0, n, if n < 0 { -1 } else { 1 })?))
     });
     m.register(
         "untilStep",
@@ -133,7 +134,7 @@ pub fn register(m: &mut FuncMap, env: &SprigEnv) {
                 arg_int(&a, 0),
                 arg_int(&a, 1),
                 arg_int(&a, 2),
-            )))
+            )?))
         },
     );
     m.register("seq", Params::variadic(&[], T::Int), |_, a| {
@@ -141,11 +142,11 @@ pub fn register(m: &mut FuncMap, env: &SprigEnv) {
         let v = match p.as_slice() {
             [end] => {
                 let inc = if *end < 1 { -1 } else { 1 };
-                until_step(1, end + inc, inc)
+                until_step(1, end + inc, inc)?
             }
             [start, end] => {
                 let step = if end < start { -1 } else { 1 };
-                until_step(*start, end + step, step)
+                until_step(*start, end + step, step)?
             }
             [start, step, end] => {
                 let mut inc = 1;
@@ -155,7 +156,7 @@ pub fn register(m: &mut FuncMap, env: &SprigEnv) {
                         return Ok("".into());
                     }
                 }
-                until_step(*start, end + inc, *step)
+                until_step(*start, end + inc, *step)?
             }
             _ => Vec::new(),
         };
@@ -223,28 +224,25 @@ fn go_min(a: f64, b: f64) -> f64 {
 }
 
 /// Sprig's `untilStep`.
-fn until_step(start: i64, stop: i64, step: i64) -> Vec<i64> {
-    let mut v = Vec::new();
-    if stop < start {
-        if step >= 0 {
-            return v;
-        }
-        let mut i = start;
-        while i > stop && v.len() < 1_000_000 {
-            v.push(i);
-            i += step;
-        }
-        return v;
+/// Most numbers `until`, `untilStep` and `seq` produce: a chart asking for more (sprig would
+/// try to allocate them all) gets an error instead of exhausting memory.
+const MAX_SEQUENCE: i128 = 1_000_000;
+
+fn until_step(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, FuncError> {
+    let (start, stop, step) = (start as i128, stop as i128, step as i128);
+    let len = if stop < start && step < 0 {
+        (start - stop + (-step) - 1) / -step
+    } else if stop > start && step > 0 {
+        (stop - start + step - 1) / step
+    } else {
+        0
+    };
+    if len > MAX_SEQUENCE {
+        return Err(FuncError::new(format!(
+            "a sequence of {len} numbers is over the limit of {MAX_SEQUENCE}"
+        )));
     }
-    if step <= 0 {
-        return v;
-    }
-    let mut i = start;
-    while i < stop && v.len() < 1_000_000 {
-        v.push(i);
-        i += step;
-    }
-    v
+    Ok((0..len).map(|k| (start + k * step) as i64).collect())
 }
 
 fn ints(v: Vec<i64>) -> Value {

@@ -86,3 +86,41 @@ fn crds_match_helm() {
 fn large_matches_helm() {
     check_chart("large");
 }
+
+#[test]
+fn sprig_funcs_match_helm() {
+    check_chart("sprig-funcs");
+}
+
+#[test]
+fn lookup_matches_helm() {
+    check_chart("lookup");
+}
+
+#[test]
+fn flow_matches_helm() {
+    check_chart("flow");
+}
+
+#[test]
+fn library_dep_matches_helm() {
+    check_chart("library-dep");
+}
+
+#[test]
+fn archive_dep_matches_helm() {
+    check_chart("archive-dep");
+}
+
+/// Every chart in goldens.txt has a test above.
+#[test]
+fn every_golden_chart_is_tested() {
+    let source = include_str!("goldens.rs");
+    for c in cases() {
+        assert!(
+            source.contains(&format!("check_chart(\"{}\")", c.chart)),
+            "no test for {}",
+            c.chart
+        );
+    }
+}

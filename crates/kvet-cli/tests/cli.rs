@@ -879,6 +879,20 @@ fn render_prints_what_helm_template_prints() {
     // A broken chart: a located error, exit 1.
     let o = kvet(&["render", "fixtures/manifests"]);
     assert_eq!(o.status.code(), Some(1));
+    // Values that break values.schema.json: every violation, as helm lists them.
+    let o = kvet(&[
+        "render",
+        "fixtures/charts/schema-values",
+        "--set",
+        "replicas=abc",
+        "--set",
+        "image.pullPolicy=Sometimes",
+        "--set",
+        "ports[0]=0",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("fixtures/charts/schema-values/values.schema.json: values don't meet the specifications of the schema(s) in the following chart(s):\nschema-values:\n- at '/replicas': got string, want integer\n- at '/image/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'\n- at '/ports/0': minimum: got 0, want 1"), "{err}");
 }
 
 #[test]

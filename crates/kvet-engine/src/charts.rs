@@ -107,6 +107,7 @@ fn error_finding(chart: &str, e: HelmError) -> Finding {
             message,
             ..
         } => chart_finding(&path.display().to_string(), line, column, shorten(message)),
+        HelmError::Chart { file, message } => chart_finding(&file, 0, 0, message),
         other => chart_finding(chart, 0, 0, other.to_string()),
     }
 }

@@ -12,6 +12,7 @@ mod ignore;
 mod loader;
 mod objects;
 mod render;
+pub mod schema;
 pub mod semver;
 pub mod strvals;
 mod tar;

@@ -234,6 +234,55 @@ pub struct Renderer {
     options: RenderOptions,
 }
 
+/// Checks the values against the chart's `values.schema.json` and each enabled subchart's
+/// against its own, as Helm does before rendering; every violation is listed.
+fn check_schemas(chart: &Chart, vals: &Values) -> Result<(), HelmError> {
+    fn walk(chart: &Chart, vals: &Json, report: &mut String, first_file: &mut Option<PathBuf>) {
+        if let Some(bytes) = &chart.schema {
+            let file = chart.file_path("values.schema.json");
+            match serde_json::from_slice::<Json>(bytes) {
+                Ok(schema) => {
+                    let found = crate::schema::validate(&schema, vals);
+                    if !found.is_empty() {
+                        report.push_str(&format!("{}:\n", chart.name()));
+                        for v in found {
+                            report.push_str(&format!("- at '{}': {}\n", v.pointer, v.message));
+                        }
+                        first_file.get_or_insert(file);
+                    }
+                }
+                Err(e) => {
+                    report.push_str(&format!(
+                        "{}:\n- values.schema.json is not JSON: {e}\n",
+                        chart.name()
+                    ));
+                    first_file.get_or_insert(file);
+                }
+            }
+        }
+        for dep in &chart.dependencies {
+            let sub = vals
+                .get(dep.name())
+                .cloned()
+                .unwrap_or(Json::Object(Default::default()));
+            walk(dep, &sub, report, first_file);
+        }
+    }
+    let mut report = String::new();
+    let mut file = None;
+    walk(chart, &Json::Object(vals.clone()), &mut report, &mut file);
+    match file {
+        None => Ok(()),
+        Some(file) => Err(HelmError::Chart {
+            file: file.display().to_string(),
+            message: format!(
+                "values don't meet the specifications of the schema(s) in the following chart(s):\n{}",
+                report.trim_end()
+            ),
+        }),
+    }
+}
+
 /// The functions charts get by default: Go's builtins, sprig and Helm's own, with a fixed
 /// clock and a seeded random source, so that a chart renders the same way every time (a
 /// policy gate's verdict must not depend on when it ran).
@@ -288,6 +337,7 @@ impl Renderer {
             });
         }
         let vals = coalesce_values(&chart, values);
+        check_schemas(&chart, &vals)?;
         let top_values = Value::from_json_ints(&Json::Object(vals));
         let release = Value::map([
             (

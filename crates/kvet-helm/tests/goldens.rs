@@ -112,6 +112,11 @@ fn archive_dep_matches_helm() {
     check_chart("archive-dep");
 }
 
+#[test]
+fn schema_values_match_helm() {
+    check_chart("schema-values");
+}
+
 /// Every chart in goldens.txt has a test above.
 #[test]
 fn every_golden_chart_is_tested() {

@@ -83,7 +83,7 @@ pub fn discover_inputs(paths: &[PathBuf]) -> Discovered {
                 if p.join("Chart.yaml").is_file() {
                     out.charts.push(p.clone());
                 } else {
-                    walk_inputs(p, &mut out);
+                    walk(p, MANIFEST_EXTENSIONS, true, &mut out);
                 }
             }
             Ok(_) if is_archive(p) => out.charts.push(p.clone()),
@@ -104,7 +104,9 @@ fn is_archive(p: &Path) -> bool {
     name.ends_with(".tgz") || name.ends_with(".tar.gz")
 }
 
-fn walk_inputs(dir: &Path, out: &mut Discovered) {
+/// Collects the files with `extensions` under `dir`, sorted per directory, skipping hidden
+/// directories; with `charts`, a directory holding `Chart.yaml` is a chart, not walked into.
+fn walk(dir: &Path, extensions: &[&str], charts: bool, out: &mut Discovered) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -123,15 +125,15 @@ fn walk_inputs(dir: &Path, out: &mut Discovered) {
             if hidden {
                 continue;
             }
-            if path.join("Chart.yaml").is_file() {
+            if charts && path.join("Chart.yaml").is_file() {
                 out.charts.push(path);
             } else {
-                walk_inputs(&path, out);
+                walk(&path, extensions, charts, out);
             }
         } else if path
             .extension()
             .and_then(|e| e.to_str())
-            .is_some_and(|e| MANIFEST_EXTENSIONS.contains(&e))
+            .is_some_and(|e| extensions.contains(&e))
         {
             out.files.push(path);
         }
@@ -140,44 +142,17 @@ fn walk_inputs(dir: &Path, out: &mut Discovered) {
 
 /// Like [`discover`], for files with other extensions (`rego` for policies).
 pub fn discover_with(paths: &[PathBuf], extensions: &[&str]) -> (Vec<PathBuf>, Vec<Finding>) {
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
+    let mut out = Discovered::default();
     for p in paths {
         match std::fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, extensions, &mut files, &mut problems),
-            Ok(_) => files.push(p.clone()),
-            Err(e) => problems.push(input_finding(&p.display().to_string(), &e.to_string())),
+            Ok(m) if m.is_dir() => walk(p, extensions, false, &mut out),
+            Ok(_) => out.files.push(p.clone()),
+            Err(e) => out
+                .problems
+                .push(input_finding(&p.display().to_string(), &e.to_string())),
         }
     }
-    (files, problems)
-}
-
-fn walk(dir: &Path, extensions: &[&str], files: &mut Vec<PathBuf>, problems: &mut Vec<Finding>) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            problems.push(input_finding(&dir.display().to_string(), &e.to_string()));
-            return;
-        }
-    };
-    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(|e| e.file_name());
-    for entry in entries {
-        let path = entry.path();
-        let hidden = entry.file_name().to_string_lossy().starts_with('.');
-        let Ok(ft) = entry.file_type() else { continue };
-        if ft.is_dir() {
-            if !hidden {
-                walk(&path, extensions, files, problems);
-            }
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| extensions.contains(&e))
-        {
-            files.push(path);
-        }
-    }
+    (out.files, out.problems)
 }
 
 /// Discovers and reads every input under `paths` in parallel; whatever cannot be read becomes

@@ -264,20 +264,14 @@ impl Printer {
     }
 
     fn fmt_c(&mut self, c: u64) {
-        let ch = u32::try_from(c)
-            .ok()
-            .and_then(char::from_u32)
-            .unwrap_or('\u{FFFD}');
+        let ch = rune(c);
         let mut tmp = [0u8; 4];
         let s = ch.encode_utf8(&mut tmp).to_string();
         self.pad(&s);
     }
 
     fn fmt_qc(&mut self, c: u64) {
-        let ch = u32::try_from(c)
-            .ok()
-            .and_then(char::from_u32)
-            .unwrap_or('\u{FFFD}');
+        let ch = rune(c);
         let q = quote_rune(ch, self.f.plus);
         self.pad(&q);
     }
@@ -1104,6 +1098,14 @@ fn format_x(v: f64, prec: i32, verb: char) -> String {
     }
     out.push_str(&x.to_string());
     out
+}
+
+/// The character for code point `c`, or U+FFFD when there is none (as Go prints it).
+fn rune(c: u64) -> char {
+    u32::try_from(c)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or('\u{FFFD}')
 }
 
 #[cfg(test)]

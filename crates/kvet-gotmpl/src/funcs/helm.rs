@@ -124,20 +124,10 @@ pub fn register(m: &mut FuncMap, env: &HelmEnv) {
             .into())
     });
     m.register("fromYaml", Params::fixed(&[T::String]), |_, a| {
-        let out = Map::new();
-        match from_yaml(arg_str(&a, 0)) {
-            Ok(Value::Map(m)) => return Ok(Value::Map(m)),
-            Ok(Value::Nil) => {}
-            Ok(other) => out.insert(
-                "Error",
-                Value::from(format!(
-                    "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                    json_kind(&other)
-                )),
-            ),
-            Err(e) => out.insert("Error", Value::from(e)),
-        }
-        Ok(Value::Map(out))
+        Ok(map_or_error(
+            from_yaml(arg_str(&a, 0)),
+            "error unmarshaling JSON: while decoding JSON: ",
+        ))
     });
     m.register("fromYamlArray", Params::fixed(&[T::String]), |_, a| {
         Ok(match from_yaml(arg_str(&a, 0)) {
@@ -211,7 +201,26 @@ pub fn register(m: &mut FuncMap, env: &HelmEnv) {
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
+/// Helm's `fromYaml`/`fromJson`: the decoded map, nothing for null, or a map holding the error
+/// under "Error" (`prefix` leads the type mismatch message, as each decoder words it).
+pub(crate) fn map_or_error(decoded: Result<Value, String>, prefix: &str) -> Value {
+    let out = Map::new();
+    match decoded {
+        Ok(Value::Map(m)) => return Value::Map(m),
+        Ok(Value::Nil) => {}
+        Ok(other) => out.insert(
+            "Error",
+            Value::from(format!(
+                "{prefix}json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                json_kind(&other)
+            )),
+        ),
+        Err(e) => out.insert("Error", Value::from(e)),
+    }
+    Value::Map(out)
+}
+
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Bool(_) => "bool",
         Value::Float(_) | Value::Int(_) => "number",

@@ -1,11 +1,12 @@
 //! Sprig's encodings, hashes and JSON functions, with Go's `encoding/json` output
 //! (sorted keys, HTML escaping unless raw, Go's float forms).
 
+use super::helm::{json_kind, map_or_error};
 use super::sprig::arg_str;
 use super::{FuncMap, ParamType as T, Params};
 use crate::error::FuncError;
 use crate::gofmt;
-use crate::value::{Map, Value, MAX_DEPTH};
+use crate::value::{Value, MAX_DEPTH};
 use base64::Engine as _;
 use sha2::Digest as _;
 
@@ -67,20 +68,7 @@ pub fn register(m: &mut FuncMap) {
     }
     // Helm's `fromJson`: a map, with any error under "Error".
     m.register("fromJson", s1(), |_, a| {
-        let out = Map::new();
-        match from_json(arg_str(&a, 0)) {
-            Ok(Value::Map(m)) => return Ok(Value::Map(m)),
-            Ok(Value::Nil) => {}
-            Ok(other) => out.insert(
-                "Error",
-                Value::from(format!(
-                    "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
-                    json_kind(&other)
-                )),
-            ),
-            Err(e) => out.insert("Error", Value::from(e)),
-        }
-        Ok(Value::Map(out))
+        Ok(map_or_error(from_json(arg_str(&a, 0)), ""))
     });
     m.register("fromJsonArray", s1(), |_, a| {
         match from_json(arg_str(&a, 0)) {
@@ -96,17 +84,6 @@ pub fn register(m: &mut FuncMap) {
     m.register("mustFromJson", s1(), |_, a| {
         from_json(arg_str(&a, 0)).map_err(FuncError::new)
     });
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Bool(_) => "bool",
-        Value::Float(_) | Value::Int(_) => "number",
-        Value::String(_) => "string",
-        Value::List(_) => "array",
-        Value::Map(_) => "object",
-        _ => "null",
-    }
 }
 
 /// Go's `json.Unmarshal` into `interface{}`: numbers become float64. Errors read as Go's.

@@ -308,11 +308,19 @@ fn dates() {
 #[test]
 fn paths_urls_uuid() {
     check(&[
-        (r#"{{ base "/a/b.txt" }}|{{ dir "/a/b.txt" }}|{{ ext "b.tar.gz" }}|{{ clean "a//b/../c/" }}|{{ isAbs "/x" }}"#, "b.txt|/a|.gz|a/c|true"),
-        (r#"{{ (urlParse "https://u@host:8080/p?q=1#f").hostname }}|{{ urlJoin (dict "scheme" "http" "host" "h" "path" "/p" "query" "a=b") }}"#, "host|http://h/p?a=b"),
-        (r#"{{ uuidv4 | len }}|{{ regexMatch "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$" uuidv4 }}"#, "36|true"),
+        (
+            r#"{{ base "/a/b.txt" }}|{{ dir "/a/b.txt" }}|{{ ext "b.tar.gz" }}|{{ clean "a//b/../c/" }}|{{ isAbs "/x" }}"#,
+            "b.txt|/a|.gz|a/c|true",
+        ),
+        (
+            r#"{{ (urlParse "https://u@host:8080/p?q=1#f").hostname }}|{{ urlJoin (dict "scheme" "http" "host" "h" "path" "/p" "query" "a=b") }}"#,
+            "host|http://h/p?a=b",
+        ),
+        (
+            r#"{{ uuidv4 | len }}|{{ regexMatch "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$" uuidv4 }}"#,
+            "36|true",
+        ),
         (r#"{{ getHostByName "example.com" }}"#, ""),
-        (r#"{{ genCA "x" 365 }}"#, "ERR template: t:1:3: executing \"t\" at <genCA \"x\" 365>: error calling genCA: genCA is not supported by kvet's renderer"),
     ]);
 }
 
@@ -424,4 +432,178 @@ fn the_clock_and_randomness_come_from_the_env() {
     )
     .unwrap();
     assert_eq!(t.render("t", &Value::Nil).unwrap(), "1970-01-02 01:00 CET|");
+}
+
+#[test]
+fn passwords_and_ciphers() {
+    check(&[
+        (
+            r#"{{derivePassword 1 "long" "password" "user" "example.com"}}"#,
+            "ZedaFaxcZaso9*",
+        ),
+        (
+            r#"{{derivePassword 2 "long" "password" "user" "example.com"}}"#,
+            "Fovi2@JifpTupx",
+        ),
+        (
+            r#"{{derivePassword 1 "maximum" "password" "user" "example.com"}}"#,
+            "pf4zS1LjCg&LjhsZ7T2~",
+        ),
+        (
+            r#"{{derivePassword 1 "medium" "password" "user" "example.com"}}|{{derivePassword 1 "basic" "password" "user" "example.com"}}"#,
+            "ZedJuz8$|pIS54PLs",
+        ),
+        (
+            r#"{{derivePassword 1 "short" "password" "user" "example.com"}}|{{derivePassword 1 "pin" "password" "user" "example.com"}}"#,
+            "Zed5|6685",
+        ),
+        (
+            r#"{{derivePassword 1 "nope" "p" "u" "s"}}"#,
+            "cannot find password template nope",
+        ),
+        (
+            r#"{{ "plaintext" | encryptAES "secretkey" | decryptAES "secretkey" }}"#,
+            "plaintext",
+        ),
+        // Produced by Go's crypto/aes + cipher.NewCBCEncrypter as sprig's encryptAES does.
+        (
+            r#"{{ decryptAES "secretkey" "AAECAwQFBgcICQoLDA0OD4aChIkqfhLglmmHSXlA6r0=" }}"#,
+            "plaintext",
+        ),
+        (r#"{{ encryptAES "k" "" }}|{{ decryptAES "k" "" }}"#, "|"),
+        (
+            r#"{{ regexMatch "^admin:\\$2a\\$10\\$[./A-Za-z0-9]{53}$" (htpasswd "admin" "s3cret") }}"#,
+            "true",
+        ),
+        (r#"{{ htpasswd "a:b" "x" }}"#, "invalid username: a:b"),
+        (r#"{{ bcrypt "x" | len }}"#, "60"),
+        (r#"{{ genPrivateKey "foo" }}"#, "Unknown type foo"),
+    ]);
+}
+
+/// Renders a template that generates PEM data and returns it.
+fn render_ok(src: &str) -> String {
+    render(src).unwrap_or_else(|e| panic!("{src}: {e}"))
+}
+
+#[test]
+fn private_keys_have_go_shapes() {
+    for (typ, label) in [("ecdsa", "EC PRIVATE KEY"), ("ed25519", "PRIVATE KEY")] {
+        let pem = render_ok(&format!(r#"{{{{ genPrivateKey "{typ}" }}}}"#));
+        assert!(
+            pem.starts_with(&format!("-----BEGIN {label}-----\n")),
+            "{pem}"
+        );
+        assert!(pem.ends_with(&format!("-----END {label}-----\n")), "{pem}");
+        assert!(pem.lines().all(|l| l.len() <= 64), "{pem}");
+    }
+    let err = render(r#"{{ genCAWithKey "x" 1 "not pem" }}"#).unwrap_err();
+    assert!(
+        err.ends_with("error calling genCAWithKey: parsing private key: no PEM data in input"),
+        "{err}"
+    );
+    let err = render(r#"{{ genSignedCert "x" nil nil 1 (dict "Cert" "" "Key" "") }}"#).unwrap_err();
+    assert!(
+        err.ends_with("error calling genSignedCert: unable to decode certificate"),
+        "{err}"
+    );
+    let err = render(r#"{{ genSelfSignedCert "x" (list "300.1.1.1") nil 1 }}"#).unwrap_err();
+    assert!(err.ends_with("error parsing ip: 300.1.1.1"), "{err}");
+}
+
+/// Certificates verified by OpenSSL: a CA, a certificate it signs, a self-signed one with an
+/// ECDSA key, and a CA from a given Ed25519 key.
+#[test]
+fn certificates_verify_with_openssl() {
+    let src = r#"{{- $ca := genCA "kvet-test-ca" 365 -}}
+{{- $cert := genSignedCert "web.shop.svc" (list "10.0.0.7" "::1") (list "web" "web.shop.svc") 30 $ca -}}
+{{- $ec := genPrivateKey "ecdsa" -}}
+{{- $self := genSelfSignedCertWithKey "self" nil (list "self.local") 10 $ec -}}
+{{- $edca := genCAWithKey "ed-ca" 5 (genPrivateKey "ed25519") -}}
+{{- $leaf := genSignedCertWithKey "leaf" nil nil 5 $edca (genPrivateKey "ecdsa") -}}
+{{- $custom := buildCustomCert ($cert.Cert | b64enc) ($cert.Key | b64enc) -}}
+{{ $ca.Cert }}===
+{{ $ca.Key }}===
+{{ $cert.Cert }}===
+{{ $cert.Key }}===
+{{ $self.Cert }}===
+{{ $edca.Cert }}===
+{{ $leaf.Cert }}===
+{{ eq $custom.Cert $cert.Cert }}"#;
+    let out = render_ok(src);
+    let parts: Vec<&str> = out.split("===\n").collect();
+    assert_eq!(parts.len(), 8, "{out}");
+    assert!(
+        parts[1].starts_with("-----BEGIN RSA PRIVATE KEY-----"),
+        "{}",
+        parts[1]
+    );
+    assert_eq!(parts[7], "true");
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("SKIPPED: openssl is not installed; certificates were only generated");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let ca = write("ca.pem", parts[0]);
+    let cert = write("cert.pem", parts[2]);
+    let self_signed = write("self.pem", parts[4]);
+    let edca = write("edca.pem", parts[5]);
+    let leaf = write("leaf.pem", parts[6]);
+    let openssl = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        let text =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "openssl {args:?}: {text}");
+        text
+    };
+    let verify = |ca: &str, cert: &str| {
+        // The fixed test clock is in 2024; check validity against it.
+        openssl(&[
+            "verify",
+            "-attime",
+            "1704153600",
+            "-purpose",
+            "sslserver",
+            "-CAfile",
+            ca,
+            cert,
+        ])
+    };
+    verify(&ca, &cert);
+    verify(&self_signed, &self_signed);
+    verify(&edca, &leaf);
+    let text = openssl(&["x509", "-in", &cert, "-noout", "-text"]);
+    for want in [
+        "Subject: CN = web.shop.svc",
+        "Issuer: CN = kvet-test-ca",
+        "DNS:web, DNS:web.shop.svc, IP Address:10.0.0.7, IP Address:0:0:0:0:0:0:0:1",
+        "TLS Web Server Authentication, TLS Web Client Authentication",
+        "Digital Signature, Key Encipherment",
+        "Signature Algorithm: sha256WithRSAEncryption",
+        "X509v3 Authority Key Identifier",
+        "Public-Key: (2048 bit)",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in\n{text}");
+    }
+    let text = openssl(&["x509", "-in", &ca, "-noout", "-text"]);
+    assert!(
+        text.contains("CA:TRUE") && text.contains("Certificate Sign"),
+        "{text}"
+    );
+    let key = write("cert.key", parts[3]);
+    let m1 = openssl(&["x509", "-in", &cert, "-noout", "-pubkey"]);
+    let m2 = openssl(&["pkey", "-in", &key, "-pubout"]);
+    assert_eq!(m1, m2, "the key returned is the certificate's");
 }

@@ -140,11 +140,13 @@ pub fn register(m: &mut FuncMap, env: &HelmEnv) {
             Err(e) => Value::list(vec![Value::from(e)]),
         })
     });
-    for name in ["toToml", "mustToToml"] {
-        m.register(name, Params::fixed(&[T::Any]), move |_, _| {
-            Err(format!("{name} is not supported by kvet's renderer").into())
-        });
-    }
+    // Helm's toToml returns the encoder's error as its text; mustToToml fails with it.
+    m.register("toToml", Params::fixed(&[T::Any]), |_, a| {
+        Ok(super::toml::to_toml(&a[0]).unwrap_or_else(|e| e).into())
+    });
+    m.register("mustToToml", Params::fixed(&[T::Any]), |_, a| {
+        Ok(super::toml::to_toml(&a[0])?.into())
+    });
     m.register("fromToml", Params::fixed(&[T::String]), |_, _| {
         let out = Map::new();
         out.insert(

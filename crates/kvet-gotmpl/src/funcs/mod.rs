@@ -24,6 +24,7 @@
 mod builtin;
 pub mod helm;
 pub mod sprig;
+mod sprig_crypto;
 mod sprig_dates;
 mod sprig_defaults;
 mod sprig_dicts;
@@ -34,6 +35,7 @@ mod sprig_misc;
 mod sprig_regex;
 mod sprig_semver;
 mod sprig_strings;
+mod toml;
 
 pub use helm::HelmEnv;
 pub use sprig::{seeded_random, Clock, RandomSource, SprigEnv, Timestamp, Zone};

@@ -118,6 +118,7 @@ pub fn register(m: &mut FuncMap, env: &SprigEnv) {
     super::sprig_semver::register(m);
     super::sprig_dates::register(m, env);
     super::sprig_misc::register(m, env);
+    super::sprig_crypto::register(m, env);
 }
 
 // ---- shared conversions ----

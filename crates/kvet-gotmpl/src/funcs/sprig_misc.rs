@@ -1,16 +1,11 @@
-//! Sprig's paths, URLs, UUIDs, random bytes, network and crypto functions.
-//!
-//! Certificate and key generation (`genCA`, `genPrivateKey` …), `bcrypt`/`htpasswd`,
-//! `derivePassword` and `encryptAES`/`decryptAES` are registered so charts parse, and fail
-//! when called with a message naming the function: they need RSA/ECDSA/x509/bcrypt code
-//! this crate does not carry.
+//! Sprig's paths, URLs, UUIDs, random bytes and network functions.
 
 use super::sprig::{arg_int, arg_str, SprigEnv};
 use super::{FuncMap, ParamType as T, Params};
 use crate::value::{Map, Value};
 use base64::Engine as _;
 
-/// Registers sprig's path, URL, UUID, random, network and crypto functions.
+/// Registers sprig's path, URL, UUID, random and network functions.
 pub fn register(m: &mut FuncMap, env: &SprigEnv) {
     let s1 = || Params::fixed(&[T::String]);
     for (name, os) in [("base", false), ("osBase", true)] {
@@ -61,44 +56,6 @@ pub fn register(m: &mut FuncMap, env: &SprigEnv) {
     });
     // Helm renders offline (DNS disabled): the lookup yields an empty string.
     m.register("getHostByName", s1(), |_, _| Ok("".into()));
-    let unsupported: [(&str, Params); 13] = [
-        ("bcrypt", s1()),
-        ("htpasswd", Params::fixed(&[T::String, T::String])),
-        (
-            "derivePassword",
-            Params::fixed(&[T::Int, T::String, T::String, T::String, T::String]),
-        ),
-        ("genPrivateKey", s1()),
-        ("buildCustomCert", Params::fixed(&[T::String, T::String])),
-        ("genCA", Params::fixed(&[T::String, T::Int])),
-        (
-            "genCAWithKey",
-            Params::fixed(&[T::String, T::Int, T::String]),
-        ),
-        (
-            "genSelfSignedCert",
-            Params::fixed(&[T::String, T::List, T::List, T::Int]),
-        ),
-        (
-            "genSelfSignedCertWithKey",
-            Params::fixed(&[T::String, T::List, T::List, T::Int, T::String]),
-        ),
-        (
-            "genSignedCert",
-            Params::fixed(&[T::String, T::List, T::List, T::Int, T::Any]),
-        ),
-        (
-            "genSignedCertWithKey",
-            Params::fixed(&[T::String, T::List, T::List, T::Int, T::Any, T::String]),
-        ),
-        ("encryptAES", Params::fixed(&[T::String, T::String])),
-        ("decryptAES", Params::fixed(&[T::String, T::String])),
-    ];
-    for (name, params) in unsupported {
-        m.register(name, params, move |_, _| {
-            Err(format!("{name} is not supported by kvet's renderer").into())
-        });
-    }
 }
 
 /// Go's `path.Clean`.

@@ -90,6 +90,146 @@ pub struct Stream {
 
 /// Parses a multi-document YAML (or JSON) text.
 pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
+    let mut out = parse_events(text, None, limits);
+    // go-yaml (and so Helm and kubectl) reads `\'` in a double-quoted scalar as an
+    // apostrophe; the YAML 1.2 scanner stops at it. Each time the scanner stops there, swap
+    // the escapes of that scalar for the same-length `\/` (spans stay put), parse again, and
+    // turn the slashes they produce back into apostrophes.
+    let mut fix: Option<ApostropheEscapes> = None;
+    for _ in 0..MAX_ESCAPE_RETRIES {
+        let Some(err) = out
+            .errors
+            .iter()
+            .find(|e| e.message.contains("unknown escape character"))
+        else {
+            break;
+        };
+        let current = fix.as_ref().map_or(text, |f| f.patched.as_str());
+        let swaps = apostrophe_escapes_at(current, err.span.start.offset as usize);
+        if swaps.is_empty() {
+            break;
+        }
+        let f = fix.get_or_insert_with(|| ApostropheEscapes {
+            patched: text.to_owned(),
+            at: Vec::new(),
+        });
+        // Both bytes are ASCII, so the text stays UTF-8.
+        let mut bytes = std::mem::take(&mut f.patched).into_bytes();
+        for &i in &swaps {
+            bytes[i + 1] = b'/';
+            f.at.push(i as u32);
+        }
+        f.patched = String::from_utf8(bytes).unwrap_or_default();
+        f.at.sort_unstable();
+        let shared = Arc::new(ApostropheEscapes {
+            patched: f.patched.clone(),
+            at: f.at.clone(),
+        });
+        out = parse_events(&shared.patched, Some(shared.clone()), limits);
+    }
+    out
+}
+
+/// How many double-quoted scalars with `\'` escapes one text may hold.
+const MAX_ESCAPE_RETRIES: usize = 256;
+
+/// The offsets of the `\'` escapes in the double-quoted scalar that starts at `start`.
+fn apostrophe_escapes_at(text: &str, start: usize) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    if bytes.get(start) != Some(&b'"') {
+        return found;
+    }
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => break,
+            b'\\' => {
+                if bytes.get(i + 1) == Some(&b'\'') {
+                    found.push(i);
+                }
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    found
+}
+
+/// Where `\'` escapes of double-quoted scalars were swapped for `\/` before parsing.
+struct ApostropheEscapes {
+    patched: String,
+    /// Byte offsets of the swapped backslashes, ascending.
+    at: Vec<u32>,
+}
+
+impl ApostropheEscapes {
+    fn touches(&self, span: Span) -> bool {
+        let i = self.at.partition_point(|&o| o < span.start.offset);
+        self.at.get(i).is_some_and(|&o| o < span.end.offset)
+    }
+
+    /// A double-quoted scalar's value as go-yaml reads it, from the value parsed from the
+    /// patched text: the slashes the swapped escapes produced become apostrophes.
+    fn repair(&self, value: &str, span: Span) -> String {
+        let start = span.start.offset as usize;
+        let end = (span.end.offset as usize).min(self.patched.len());
+        let src = &self.patched.as_bytes()[start..end];
+        let swapped = |i: usize| self.at.binary_search(&((start + i) as u32)).is_ok();
+        // Every '/' the value holds, in order, and whether a swap produced it.
+        let mut producers = Vec::new();
+        let mut i = usize::from(src.first() == Some(&b'"'));
+        while i < src.len() {
+            match src[i] {
+                b'"' => break,
+                b'\\' => {
+                    let next = src.get(i + 1).copied().unwrap_or(0);
+                    let hex = match next {
+                        b'x' => 2,
+                        b'u' => 4,
+                        b'U' => 8,
+                        _ => 0,
+                    };
+                    if next == b'/' {
+                        producers.push(swapped(i));
+                    } else if hex > 0 {
+                        let digits = src.get(i + 2..i + 2 + hex).unwrap_or_default();
+                        let code = std::str::from_utf8(digits)
+                            .ok()
+                            .and_then(|d| u32::from_str_radix(d, 16).ok());
+                        if code == Some(0x2f) {
+                            producers.push(false);
+                        }
+                        i += hex;
+                    }
+                    i += 2;
+                }
+                b'/' => {
+                    producers.push(false);
+                    i += 1;
+                }
+                _ => i += 1,
+            }
+        }
+        let mut k = 0;
+        value
+            .chars()
+            .map(|c| {
+                if c != '/' {
+                    return c;
+                }
+                k += 1;
+                if producers.get(k - 1).copied().unwrap_or(false) {
+                    '\''
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+}
+
+fn parse_events(text: &str, fix: Option<Arc<ApostropheEscapes>>, limits: &Limits) -> Stream {
     let offsets = Offsets::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut out = Stream::default();
@@ -127,7 +267,9 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
             Event::DocumentStart(_) => {
-                builder = Some(DocBuilder::new(limits, span.start, doc_index));
+                let mut b = DocBuilder::new(limits, span.start, doc_index);
+                b.fix = fix.clone();
+                builder = Some(b);
             }
             Event::DocumentEnd => {
                 if let Some(b) = builder.take() {
@@ -251,6 +393,7 @@ struct DocBuilder<'l> {
     alias_nodes: u64,
     duplicates: Vec<DuplicateKey>,
     failed: Option<YamlError>,
+    fix: Option<Arc<ApostropheEscapes>>,
 }
 
 impl<'l> DocBuilder<'l> {
@@ -266,6 +409,7 @@ impl<'l> DocBuilder<'l> {
             alias_nodes: 0,
             duplicates: Vec::new(),
             failed: None,
+            fix: None,
         }
     }
 
@@ -323,7 +467,12 @@ impl<'l> DocBuilder<'l> {
 
     fn apply(&mut self, event: Event<'_>, span: Span) -> Result<(), (ErrorKind, String)> {
         match event {
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
+                if let Some(fix) = self.fix.as_ref().filter(|f| f.touches(span)) {
+                    if style == ScalarStyle::DoubleQuoted {
+                        text = fix.repair(&text, span).into();
+                    }
+                }
                 let style = match style {
                     ScalarStyle::Plain => Style::Plain,
                     _ => Style::Quoted,

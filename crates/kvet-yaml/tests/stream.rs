@@ -285,3 +285,42 @@ fn random_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn apostrophe_escapes_read_as_go_yaml_reads_them() {
+    // Each value as helm reads it from a values file (go-yaml).
+    let text = r#"a: "it\'s \/ here\x2f and \'again\'"
+b: plain \' stays
+c: 'single \'' stays'
+"k\'ey": "x\\'y"
+d: |
+  block \' stays
+e: "url: http:\/\/x/y \u002F \'"
+f: [ "\'", x ]
+"#;
+    let s = parse(text);
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    assert_eq!(
+        s.documents[0].value,
+        json!({
+            "a": "it's / here/ and 'again'",
+            "b": "plain \\' stays",
+            "c": "single \\' stays",
+            "k'ey": "x\\'y",
+            "d": "block \\' stays\n",
+            "e": "url: http://x/y / '",
+            "f": ["'", "x"],
+        })
+    );
+    // Spans are those of the text as written.
+    let doc = &s.documents[0];
+    let span = doc.spans.locate(&doc.value, "/e").value;
+    assert_eq!((span.start.line, span.start.column), (7, 4));
+    // Other unknown escapes stay errors, at their scalar; a single-quoted scalar still ends
+    // at its quote.
+    for (text, line) in [("a: \"\\'\"\nb: \"\\q\"\n", 2), ("a: 'x \\' y'\n", 1)] {
+        let s = parse(text);
+        assert_eq!(s.errors.len(), 1, "{text}: {:?}", s.errors);
+        assert_eq!(s.errors[0].span.start.line, line, "{text}: {:?}", s.errors);
+    }
+}

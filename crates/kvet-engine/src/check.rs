@@ -192,6 +192,29 @@ impl Checker {
         findings
     }
 
+    /// A policy evaluator for [`Checker::check_file_with`] (`None` without policies).
+    pub fn evaluator(&self) -> Option<Evaluator> {
+        self.opts.policies.as_ref().map(|p| p.evaluator())
+    }
+
+    /// Checks one file on this thread with a caller-held evaluator, as [`Checker::check_files`]
+    /// checks each file; a server answering one object per request keeps its evaluator instead
+    /// of copying the compiled policies every time. Combined (whole-input) rules are not run.
+    pub fn check_file_with(&self, file: &SourceFile, evaluator: &mut Option<Evaluator>) -> Report {
+        let r = self.check_file(file, evaluator);
+        let mut report = Report::default();
+        report.stats.files = 1;
+        report.stats.objects = r.objects;
+        report.stats.validated = r.validated;
+        report.stats.skipped = r.skipped;
+        report.stats.kinds = r.kinds;
+        report.findings = r.findings;
+        report.waived = r.waived;
+        report.findings.sort_by(Finding::order);
+        report.stats.waived = report.waived.len();
+        report
+    }
+
     /// Checks every file in parallel. CRDs among them should have been added first
     /// (see [`check`], which does both).
     pub fn check_files(&self, files: &[SourceFile]) -> Report {

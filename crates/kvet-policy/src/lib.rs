@@ -449,6 +449,10 @@ impl PolicySetBuilder {
         Ok(PolicySet {
             vm,
             engine,
+            reads_review: self
+                .modules
+                .iter()
+                .any(|(_, text)| text.contains(REVIEW_DATA)),
             rules,
             packages: packages.into_iter().map(|(_, p)| p).collect(),
             constraints,
@@ -740,6 +744,8 @@ impl CompiledRules {
 pub struct PolicySet {
     vm: Option<std::sync::Arc<CompiledRules>>,
     engine: regorus::Engine,
+    /// Whether a policy module reads `data.kvet.review`, which is then set per object.
+    reads_review: bool,
     rules: Vec<RuleRef>,
     packages: Vec<Package>,
     constraints: Vec<gatekeeper::Constraint>,
@@ -756,6 +762,9 @@ impl PolicySet {
             packages: self.packages.clone(),
             constraints: self.constraints.clone(),
             namespace_labels: self.namespace_labels.clone(),
+            reads_review: self.reads_review,
+            base_data: None,
+            review: None,
         }
     }
 
@@ -782,16 +791,81 @@ pub struct Evaluator {
     packages: Vec<Package>,
     constraints: Vec<gatekeeper::Constraint>,
     namespace_labels: std::sync::Arc<NamespaceLabels>,
+    reads_review: bool,
+    /// The data document before `data.kvet.review` was set, taken at the first review.
+    base_data: Option<regorus::Value>,
+    /// The admission request the next evaluations see (see [`Evaluator::set_review`]).
+    review: Option<Value>,
 }
+
+/// Where conftest-style policies find the admission request (Gatekeeper's `input.review`).
+const REVIEW_DATA: &str = "kvet.review";
 
 impl Evaluator {
     /// Every decision for `input`, rules in id order. A rule that fails at run time (or runs
     /// past the time limit) is an error for this input only.
+    ///
+    /// Policies see the admission request set with [`Evaluator::set_review`] — Gatekeeper
+    /// templates as `input.review`, other policies as `data.kvet.review` — or, when none is
+    /// set, a CREATE of `input` by user `kvet`, as Gatekeeper's gator presents a manifest.
     pub fn evaluate(&mut self, input: &Value) -> Result<Vec<Decision>, EvalError> {
         let kind = input.get("kind").and_then(Value::as_str).unwrap_or("");
         let applies =
             |r: &RuleRef| !r.combined && (r.kinds.is_empty() || r.kinds.iter().any(|k| k == kind));
         self.evaluate_rules(input, applies)
+    }
+
+    /// Every decision for `input` under an admission request: `review` is Gatekeeper's
+    /// `input.review` — the AdmissionRequest (`operation`, `userInfo`, `oldObject`, `dryRun`,
+    /// `name`, `namespace`, `kind` …) with `object` in it.
+    pub fn evaluate_review(
+        &mut self,
+        input: &Value,
+        review: &Value,
+    ) -> Result<Vec<Decision>, EvalError> {
+        let before = self.review.replace(review.clone());
+        let result = self.evaluate(input);
+        self.review = before;
+        result
+    }
+
+    /// Sets (or, with `None`, clears) the admission request that the following evaluations
+    /// see; for callers that evaluate through another layer, such as a whole-file check.
+    pub fn set_review(&mut self, review: Option<Value>) {
+        self.review = review;
+    }
+
+    /// The review policies see for `input`: the one set, or gator's CREATE.
+    fn review_of(&self, input: &Value) -> Value {
+        self.review
+            .clone()
+            .unwrap_or_else(|| gatekeeper::review(input))
+    }
+
+    /// Makes `data.kvet.review` the review of `input`, for policies that read it.
+    fn set_review_data(&mut self, input: &Value) -> Result<(), EvalError> {
+        let review = self.review_of(input);
+        let base = match &self.base_data {
+            Some(b) => b.clone(),
+            None => {
+                let b = self.engine.get_data();
+                self.base_data = Some(b.clone());
+                b
+            }
+        };
+        let failed = |message: String| EvalError {
+            rule: format!("data.{REVIEW_DATA}"),
+            message,
+        };
+        self.engine.clear_data();
+        self.engine
+            .add_data(base)
+            .map_err(|e| failed(e.to_string()))?;
+        self.engine
+            .add_data(regorus::Value::from(
+                serde_json::json!({"kvet": {"review": review}}),
+            ))
+            .map_err(|e| failed(e.to_string()))
     }
 
     /// Whether some rules are evaluated on all inputs at once (see
@@ -825,6 +899,9 @@ impl Evaluator {
         let on_vm = |r: &RuleRef| r.builtin && self.vm.is_some();
         if self.rules.iter().any(|r| applies(r) && !on_vm(r)) {
             self.engine.set_input(value_in.clone());
+            if self.reads_review && per_object {
+                self.set_review_data(input)?;
+            }
         }
         if let Some(vm) = self.vm.as_mut() {
             vm.set_input(value_in);
@@ -894,17 +971,22 @@ impl Evaluator {
         if self.constraints.is_empty() {
             return Ok(());
         }
-        let review = gatekeeper::review(input);
+        // Converted once: a review carries the object and, on UPDATE, its previous version.
+        let review = regorus::Value::from(self.review_of(input));
         for c in &self.constraints {
             if !gatekeeper::matches(&c.matcher, input, &self.namespace_labels) {
                 continue;
             }
             let id = format!("{}/{}", c.kind, c.name);
-            self.engine
-                .set_input(regorus::Value::from(serde_json::json!({
-                    "review": review,
-                    "parameters": c.parameters,
-                })));
+            let mut constraint_input = regorus::Value::new_object();
+            if let Ok(m) = constraint_input.as_object_mut() {
+                m.insert(regorus::Value::from("review"), review.clone());
+                m.insert(
+                    regorus::Value::from("parameters"),
+                    regorus::Value::from(c.parameters.clone()),
+                );
+            }
+            self.engine.set_input(constraint_input);
             let value = self
                 .engine
                 .eval_rule(c.rule_path.clone())

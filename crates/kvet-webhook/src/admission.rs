@@ -34,6 +34,9 @@ pub struct UserInfo {
     /// UID of the user.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub uid: String,
+    /// Further attributes the authenticator gave (scopes and the like).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Value>,
 }
 
 /// `request` of an AdmissionReview: the operation and the object it carries.
@@ -45,6 +48,9 @@ pub struct AdmissionRequest {
     /// The kind of the object as the API server sees it.
     #[serde(default)]
     pub kind: GroupVersionKind,
+    /// The resource being written (`{group, version, resource}`), as policies see it.
+    #[serde(default)]
+    pub resource: Option<Value>,
     /// The subresource, when one is being written (`status`, `scale` …).
     #[serde(default)]
     pub sub_resource: Option<String>,
@@ -68,6 +74,9 @@ pub struct AdmissionRequest {
     /// Whether the request will not be persisted.
     #[serde(default)]
     pub dry_run: Option<bool>,
+    /// The operation's options (CreateOptions, UpdateOptions …), as policies see them.
+    #[serde(default)]
+    pub options: Option<Value>,
 }
 
 #[derive(Deserialize)]

@@ -8,11 +8,23 @@ use kvet_engine::{
     embedded_versions, input, load_policies, CheckOptions, Checker, Config, Date, Exceptions,
     Finding, KubeVersion, Namespaces, PolicySources, Severity, SourceFile,
 };
-use serde_json::Value;
+use kvet_policy::Evaluator;
+use serde_json::{json, Map, Value};
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Numbers each loaded gate, so a worker knows when its evaluator belongs to an older one.
+static GATE_IDS: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This worker's evaluator and the gate it was made for: copying the compiled policies
+    /// costs more than evaluating most objects, so it is done once per worker and gate.
+    static EVALUATOR: RefCell<Option<(u64, Option<Evaluator>)>> = const { RefCell::new(None) };
+}
 
 /// The default per-object policy time limit of `kvet check`, in milliseconds.
 const CLI_POLICY_TIMEOUT_MS: u64 = 5000;
@@ -28,6 +40,7 @@ pub struct GateSources {
 
 /// A compiled policy set with everything needed to answer admission requests.
 pub struct Gate {
+    id: u64,
     checker: Checker,
     exceptions: Exceptions,
     fail_on: Severity,
@@ -193,6 +206,7 @@ impl Gate {
             parameters: config.parameters.clone(),
             pss_minor,
             combine: false,
+            ..PolicySources::default()
         };
         let mut exceptions = Exceptions {
             entries: config.exceptions.clone(),
@@ -222,7 +236,7 @@ impl Gate {
                 return Err(config_error(&problems));
             }
         }
-        let notes = exceptions
+        let mut notes: Vec<String> = exceptions
             .entries
             .iter()
             .filter(|e| e.expires.is_some_and(|d| d < today()))
@@ -234,6 +248,7 @@ impl Gate {
                 )
             })
             .collect();
+        notes.extend(drop_file_selectors(&mut exceptions));
         let mut watched: Vec<PathBuf> = Vec::new();
         watched.extend(src.config.iter().cloned());
         watched.extend(src.webhook_config.iter().cloned());
@@ -259,6 +274,7 @@ impl Gate {
                 .cloned(),
         );
         Ok(Gate {
+            id: GATE_IDS.fetch_add(1, Ordering::Relaxed),
             checker,
             exceptions,
             fail_on: config.fail_on.unwrap_or(Severity::Error),
@@ -356,12 +372,36 @@ impl Gate {
             req.namespace.as_deref().unwrap_or("")
         );
         let text = serde_json::to_string(&object).unwrap_or_default();
-        self.check_text(SourceFile::new(path, text))
+        let review = review_document(req, object);
+        self.check(SourceFile::new(path, text), Some(review))
     }
 
-    /// Checks one source file and applies the exceptions.
+    /// Checks one source file and applies the exceptions; policies see a CREATE of each
+    /// object, as in `kvet check`.
     pub fn check_text(&self, file: SourceFile) -> Vec<Finding> {
-        let mut report = self.checker.check_files(&[file]);
+        self.check(file, None)
+    }
+
+    /// Checks one file on this worker's evaluator, the policies seeing `review` as the
+    /// admission request.
+    fn check(&self, file: SourceFile, review: Option<Value>) -> Vec<Finding> {
+        let mut report = EVALUATOR.with(|slot| {
+            // Taken out while in use: a panic mid-evaluation drops it rather than leaving a
+            // half-run engine for the next request.
+            let mut evaluator = match slot.borrow_mut().take() {
+                Some((id, ev)) if id == self.id => ev,
+                _ => self.checker.evaluator(),
+            };
+            if let Some(ev) = evaluator.as_mut() {
+                ev.set_review(review);
+            }
+            let report = self.checker.check_file_with(&file, &mut evaluator);
+            if let Some(ev) = evaluator.as_mut() {
+                ev.set_review(None);
+            }
+            *slot.borrow_mut() = Some((self.id, evaluator));
+            report
+        });
         report.apply_exceptions(&self.exceptions, today(), &|_| None);
         // Expired exceptions are logged once per load, not repeated on every request.
         report
@@ -439,6 +479,60 @@ impl Gate {
             warned_by,
         }
     }
+}
+
+/// Gatekeeper's `input.review` for `req`: the AdmissionRequest as the API server sent it, with
+/// `object` the object under evaluation — the old one on DELETE, as Gatekeeper does.
+fn review_document(req: &AdmissionRequest, object: Value) -> Value {
+    let mut review = Map::new();
+    review.insert("uid".into(), json!(req.uid));
+    review.insert("kind".into(), json!(req.kind));
+    if let Some(r) = &req.resource {
+        review.insert("resource".into(), r.clone());
+    }
+    if let Some(s) = &req.sub_resource {
+        review.insert("subResource".into(), json!(s));
+    }
+    review.insert("name".into(), json!(req.name.as_deref().unwrap_or("")));
+    review.insert(
+        "namespace".into(),
+        json!(req.namespace.as_deref().unwrap_or("")),
+    );
+    review.insert("operation".into(), json!(req.operation));
+    review.insert("userInfo".into(), json!(req.user_info));
+    review.insert("object".into(), object);
+    review.insert(
+        "oldObject".into(),
+        req.old_object.clone().unwrap_or(Value::Null),
+    );
+    review.insert("dryRun".into(), json!(req.dry_run.unwrap_or(false)));
+    if let Some(o) = &req.options {
+        review.insert("options".into(), o.clone());
+    }
+    Value::Object(review)
+}
+
+/// Removes `file` selectors, which cannot match an admission request (it comes from no
+/// file); an exception left with no selector is dropped. Returns a note for each exception
+/// changed.
+fn drop_file_selectors(exceptions: &mut Exceptions) -> Vec<String> {
+    let mut notes = Vec::new();
+    exceptions.entries.retain_mut(|e| {
+        let before = e.selectors.len();
+        e.selectors.retain(|s| s.file.is_none());
+        if e.selectors.len() == before {
+            return true;
+        }
+        let rules = e.rules.join(", ");
+        let who = &e.approved_by;
+        notes.push(if e.selectors.is_empty() {
+            format!("the exception for {rules} (approved by {who}) selects objects only by file, which admission requests do not have; kvet serve ignores it")
+        } else {
+            format!("the exception for {rules} (approved by {who}) has selectors naming a file, which admission requests do not have; kvet serve applies only its other selectors")
+        });
+        !e.selectors.is_empty()
+    });
+    notes
 }
 
 /// The paths `kvet check` would watch for a config given as `config`, before any gate is

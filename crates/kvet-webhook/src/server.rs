@@ -378,17 +378,24 @@ pub(crate) async fn accept_loop(
 ) {
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    // Headers arrive within the request deadline too: the API server has given up by then.
+    let header_timeout = HEADER_TIMEOUT.min(sh.initial_settings.timeout);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT);
+        .header_read_timeout(header_timeout);
     builder
         .http2()
         .timer(TokioTimer::new())
         .max_concurrent_streams(256)
-        .keep_alive_interval(Some(Duration::from_secs(30)));
-    let builder = Arc::new(builder);
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .keep_alive_timeout(Duration::from_secs(10));
+    // The protocol comes from ALPN, never from sniffing the first bytes: sniffing waits with
+    // no time limit, so a client that completes the handshake and then stays silent would hold
+    // its connection forever.
+    let h1 = Arc::new(builder.clone().http1_only());
+    let h2 = Arc::new(builder.http2_only());
     loop {
         let slot = tokio::select! {
             s = slots.clone().acquire_owned() => match s { Ok(s) => s, Err(_) => break },
@@ -423,7 +430,7 @@ pub(crate) async fn accept_loop(
         let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let sh = sh.clone();
-        let builder = builder.clone();
+        let (h1, h2) = (h1.clone(), h2.clone());
         let watcher = graceful.watcher();
         let mut stop = shutdown.clone();
         tokio::spawn(async move {
@@ -436,9 +443,30 @@ pub(crate) async fn accept_loop(
             let Ok(Ok(tls)) = handshake else {
                 return;
             };
-            let svc = hyper::service::service_fn(move |req| route(req, sh.clone()));
+            let builder = match tls.get_ref().1.alpn_protocol() {
+                Some(b"h2") => h2,
+                _ => h1,
+            };
+            let first = Arc::new(tokio::sync::Notify::new());
+            let seen = first.clone();
+            let svc = hyper::service::service_fn(move |req| {
+                seen.notify_one();
+                route(req, sh.clone())
+            });
             let conn = builder.serve_connection(TokioIo::new(tls), svc);
-            let _ = watcher.watch(conn.into_owned()).await;
+            let served = watcher.watch(conn.into_owned());
+            tokio::pin!(served);
+            // The first request must start within the header timeout. HTTP/1.1 enforces that
+            // itself; an HTTP/2 connection would otherwise wait for its preface forever. Once
+            // requests flow, keep-alive pings find dead peers.
+            tokio::select! {
+                _ = &mut served => {}
+                r = tokio::time::timeout(header_timeout, first.notified()) => {
+                    if r.is_ok() {
+                        let _ = served.await;
+                    }
+                }
+            }
         });
     }
     drop(listener);

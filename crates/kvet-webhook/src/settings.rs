@@ -6,6 +6,7 @@
 //! ```yaml
 //! failurePolicy: Fail            # Fail: deny when kvet cannot decide (overload, timeout, bug); Ignore: allow with a warning
 //! timeout: 8s                    # per-request deadline, below the API server's timeoutSeconds (10 s)
+//!                                # (request headers and the first request on a connection: min(10 s, timeout))
 //! maxBodyBytes: 3145728          # 3 MiB, the API server's own request limit
 //! workers: 2                     # evaluation threads (default: one per core)
 //! maxQueue: 256                  # requests waiting for a worker before kvet answers "overloaded"

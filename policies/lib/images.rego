@@ -19,9 +19,13 @@ tag(parts) := parts[1] if count(parts) > 1
 
 else := ""
 
-# Docker Hub is implied unless the first segment looks like a host: it has a dot or a port, or
-# is localhost.
-registry(segments) := segments[0] if {
+# Docker Hub is implied unless the first segment looks like a host: it has a dot or a port, is
+# localhost, or has upper case (repositories are lower case), as distribution/reference decides;
+# index.docker.io is Docker Hub's other name.
+registry(segments) := "docker.io" if {
+	count(segments) > 1
+	segments[0] == "index.docker.io"
+} else := segments[0] if {
 	count(segments) > 1
 	host(segments[0])
 } else := "docker.io"
@@ -31,6 +35,8 @@ host(s) if contains(s, ".")
 host(s) if contains(s, ":")
 
 host(s) if s == "localhost"
+
+host(s) if lower(s) != s
 
 # Every container image as {"container", "image", "digest", "tag", "registry", "loc"}, for
 # policies to which convenience matters more than speed.

@@ -1,6 +1,8 @@
 //! Project tasks: `cargo xtask regen-schemas`, `cargo xtask bench`.
 
 mod bench;
+mod bench_images;
+mod bench_webhook;
 mod goldens;
 mod schemas;
 
@@ -14,8 +16,10 @@ fn main() {
         Some("regen-schemas") => schemas::regen(&args[1..]),
         Some("goldens") => goldens::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
+        Some("bench-images") => bench_images::run(&args[1..]),
+        Some("bench-webhook") => bench_webhook::run(&args[1..]),
         _ => Err(
-            "usage: cargo xtask regen-schemas [--wheel PATH] [--out DIR]\n       cargo xtask bench [--quick]"
+            "usage: cargo xtask regen-schemas [--wheel PATH] [--out DIR]\n       cargo xtask bench [--quick]\n       cargo xtask bench-images [--images N]\n       cargo xtask bench-webhook [--seconds N] [--rate R]"
                 .to_owned(),
         ),
     };

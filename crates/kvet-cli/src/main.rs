@@ -1,6 +1,7 @@
 //! `kvet`: validate Kubernetes manifests against embedded schemas, at the exact line.
 
 mod fetch;
+mod images;
 mod text;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -56,6 +57,13 @@ enum Command {
         #[command(subcommand)]
         command: SchemasCommand,
     },
+    /// Container images: record digests and signatures for offline checks.
+    Images {
+        #[command(subcommand)]
+        command: images::ImagesCommand,
+    },
+    /// Rewrite image tags to tag@digest in manifests, Helm values files and kustomizations.
+    Pin(images::PinArgs),
 }
 
 #[derive(Subcommand)]
@@ -168,6 +176,8 @@ struct CheckArgs {
     /// Release namespace for charts (helm's -n; default default).
     #[arg(long, value_name = "NAMESPACE")]
     release_namespace: Option<String>,
+    #[command(flatten)]
+    images: images::ImageArgs,
 }
 
 /// `helm template`'s value and rendering flags, shared by `kvet check` and `kvet render`.
@@ -311,6 +321,10 @@ fn main() -> ExitCode {
         Command::Serve(args) => run_serve(args),
         Command::Test(args) => run_tests(args),
         Command::Verify { paths } => run_verify(&paths),
+        Command::Images {
+            command: images::ImagesCommand::Fetch(args),
+        } => images::run_fetch(args),
+        Command::Pin(args) => images::run_pin(args),
         Command::Policies {
             command: PoliciesCommand::List,
         } => {
@@ -680,7 +694,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         .policy_timeout
         .or(config.policy_timeout_ms)
         .unwrap_or(5000);
-    let sources = PolicySources {
+    let mut sources = PolicySources {
         policies: config
             .policies
             .iter()
@@ -700,6 +714,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         parameters: config.parameters.clone(),
         pss_minor,
         combine: args.combine,
+        extra_data: Vec::new(),
     };
     // Exceptions: --exceptions, else the config's, else .kvet/exceptions.yaml at the root.
     let mut exceptions = Exceptions {
@@ -746,6 +761,15 @@ fn run_check(args: CheckArgs) -> ExitCode {
     );
     let (files, mut problems) = load(&args.paths, &chart_opts);
     let mut policy_problems = Vec::new();
+    // Image facts (data.kvet.images) are gathered before the policies are compiled.
+    let sets_named = !args.policy_set.is_empty() || config.policy_sets.is_some();
+    let image_data = match images::prepare(&args.images, &mut sources.sets, sets_named, &files) {
+        Ok(d) => d,
+        Err(problems) => return usage_problems(problems, &args),
+    };
+    if let Some(d) = image_data {
+        sources.extra_data.push(("<image facts>".to_owned(), d));
+    }
     match load_policies(&sources, &files) {
         Ok(set) => checker.set_policies(set.map(Arc::new)),
         Err(findings) => policy_problems = findings,

@@ -7,6 +7,7 @@ mod check;
 pub mod config;
 pub mod exceptions;
 mod finding;
+pub mod images;
 pub mod input;
 mod object;
 mod policies;

@@ -31,6 +31,9 @@ pub struct PolicySources {
     pub policies: Vec<PathBuf>,
     /// YAML or JSON files merged into `data`.
     pub data: Vec<PathBuf>,
+    /// Documents merged into `data` that a front end computed (image facts), by a name for
+    /// errors.
+    pub extra_data: Vec<(String, Value)>,
     /// Built-in policy sets by id (`kvet policies list`).
     pub sets: Vec<String>,
     /// Packages to evaluate.
@@ -159,6 +162,11 @@ pub fn load_policies(
         match read_data(&f.path, &f.text).and_then(|v| builder.data(&f.path, v).map(|_| ())) {
             Ok(()) => {}
             Err(e) => problems.push(policy_finding(e)),
+        }
+    }
+    for (name, value) in &src.extra_data {
+        if let Err(e) = builder.data(name, value.clone()) {
+            problems.push(policy_finding(e));
         }
     }
     if !problems.is_empty() {

@@ -2,8 +2,10 @@
 
 mod bench;
 mod bench_images;
+mod bench_kustomize;
 mod bench_webhook;
 mod goldens;
+mod kustomize_goldens;
 mod schemas;
 
 // The same allocator as kvet itself (mimalloc, set by regorus in kvet-policy), so baselines
@@ -14,7 +16,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("regen-schemas") => schemas::regen(&args[1..]),
-        Some("goldens") => goldens::run(&args[1..]),
+        Some("goldens") => goldens::run(&args[1..]).and_then(|()| kustomize_goldens::run(&[])),
+        Some("goldens-kustomize") => kustomize_goldens::run(&args[1..]),
+        Some("bench-kustomize") => bench_kustomize::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("bench-images") => bench_images::run(&args[1..]),
         Some("bench-webhook") => bench_webhook::run(&args[1..]),

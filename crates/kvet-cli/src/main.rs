@@ -514,6 +514,9 @@ fn run_render(args: RenderArgs) -> ExitCode {
         [name, chart] => (Some(name.clone()), chart.clone()),
         _ => return ExitCode::from(2),
     };
+    if name.is_none() && kvet_engine::kustomize::is_kustomization(Path::new(&chart)) {
+        return render_kustomization(Path::new(&chart));
+    }
     let mut opts = args
         .chart
         .options(args.namespace.clone(), args.kube_version.clone());
@@ -527,6 +530,29 @@ fn run_render(args: RenderArgs) -> ExitCode {
         Ok(rendered) => {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(rendered.to_helm_output().as_bytes());
+            let _ = out.flush();
+            ExitCode::SUCCESS
+        }
+        Err(findings) => {
+            for f in findings {
+                let l = &f.location;
+                if l.line > 0 {
+                    eprintln!("Error: {}:{}:{}: {}", l.file, l.line, l.column, f.message);
+                } else {
+                    eprintln!("Error: {}: {}", l.file, f.message);
+                }
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `kvet render DIR` for a kustomization: what `kubectl kustomize DIR` prints.
+fn render_kustomization(dir: &Path) -> ExitCode {
+    match kvet_engine::kustomize::build_kustomization(dir) {
+        Ok(built) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(built.to_yaml().as_bytes());
             let _ = out.flush();
             ExitCode::SUCCESS
         }

@@ -4,7 +4,7 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::input::{Origin, SourceFile};
 use kvet_helm::{
-    Capabilities, ChartLoader, HelmError, KubeVersion, ReleaseOptions, RenderOptions,
+    Capabilities, Chart, ChartLoader, HelmError, KubeVersion, ReleaseOptions, RenderOptions,
     RenderedChart, RenderedDocument, Renderer, ValueOptions,
 };
 use std::collections::HashMap;
@@ -42,6 +42,10 @@ pub struct ChartOptions {
     pub no_hooks: bool,
     /// Order kinds as helm 3 does instead of helm 4.
     pub helm3_order: bool,
+    /// Stack that nested template execution may use, in bytes (default: the renderer's).
+    /// WebAssembly needs less: its frames also use the host's own stack, which is not
+    /// measured.
+    pub max_stack_bytes: Option<usize>,
 }
 
 fn chart_finding(file: &str, line: u32, column: u32, message: String) -> Finding {
@@ -130,7 +134,7 @@ impl ChartOptions {
         if let Some(n) = &self.namespace {
             release.namespace = n.clone();
         }
-        Ok(RenderOptions {
+        let mut options = RenderOptions {
             release,
             capabilities,
             include_crds: self.include_crds,
@@ -143,7 +147,11 @@ impl ChartOptions {
                 kvet_helm::KindOrder::Helm4
             },
             ..RenderOptions::default()
-        })
+        };
+        if let Some(n) = self.max_stack_bytes {
+            options.limits.max_stack_bytes = n;
+        }
+        Ok(options)
     }
 }
 
@@ -151,9 +159,10 @@ impl ChartOptions {
 /// unreadable chart, a bad values file, a template error — is a located `helm` finding.
 pub fn render_chart(path: &Path, opts: &ChartOptions) -> Result<RenderedChart, Vec<Finding>> {
     let shown = path.display().to_string();
-    let fail = |e: HelmError| vec![error_finding(&shown, e)];
-    let chart = ChartLoader::new().load(path).map_err(fail)?;
-    let mut values = ValueOptions::default();
+    let chart = ChartLoader::new()
+        .load(path)
+        .map_err(|e| vec![error_finding(&shown, e)])?;
+    let mut value_files = Vec::new();
     for f in &opts.value_files {
         let name = f.display().to_string();
         let text = std::fs::read_to_string(f).map_err(|e| {
@@ -164,25 +173,80 @@ pub fn render_chart(path: &Path, opts: &ChartOptions) -> Result<RenderedChart, V
                 format!("cannot read values file: {e}"),
             )]
         })?;
-        values.value_files.push((name, text));
+        value_files.push((name, text));
     }
+    render_loaded(
+        &shown,
+        &chart,
+        value_files,
+        &mut |file| std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}")),
+        opts,
+    )
+}
+
+/// Renders a chart already loaded (from disk, an archive or memory). `shown` names it in
+/// findings, `value_files` are the `-f` files as (name, text) in order (they replace
+/// `opts.value_files`), and `read` serves the files `--set-file` names.
+pub fn render_loaded(
+    shown: &str,
+    chart: &Chart,
+    value_files: Vec<(String, String)>,
+    read: &mut dyn FnMut(&str) -> Result<String, String>,
+    opts: &ChartOptions,
+) -> Result<RenderedChart, Vec<Finding>> {
+    let fail = |e: HelmError| vec![error_finding(shown, e)];
+    let mut values = ValueOptions {
+        value_files,
+        ..ValueOptions::default()
+    };
     values.values = opts.set.clone();
     values.string_values = opts.set_string.clone();
     values.json_values = opts.set_json.clone();
     values.file_values = opts.set_file.clone();
-    let merged = values
-        .merge(&mut |file| std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}")))
-        .map_err(fail)?;
+    let merged = values.merge(read).map_err(fail)?;
     let options = opts
         .render_options()
-        .map_err(|m| vec![chart_finding(&shown, 0, 0, m)])?;
-    Renderer::new(options).render(&chart, &merged).map_err(fail)
+        .map_err(|m| vec![chart_finding(shown, 0, 0, m)])?;
+    Renderer::new(options).render(chart, &merged).map_err(fail)
+}
+
+/// The error a chart loader gave, as the located `helm` finding `render_chart` reports.
+pub fn load_error(shown: &str, e: HelmError) -> Finding {
+    error_finding(shown, e)
+}
+
+/// Reads a template's text by its path, for snippets and offsets: from disk for the CLI, from
+/// the in-memory file set for the WASM module.
+#[derive(Clone)]
+pub struct TemplateTexts(Arc<ReadText>);
+
+/// A function reading one text by path (`None`: no such file).
+type ReadText = dyn Fn(&Path) -> Option<String> + Send + Sync;
+
+impl TemplateTexts {
+    /// Texts read from disk.
+    pub fn disk() -> Self {
+        TemplateTexts(Arc::new(|p: &Path| std::fs::read_to_string(p).ok()))
+    }
+
+    /// Texts served by `read` (`None`: no such file).
+    pub fn from_fn(read: impl Fn(&Path) -> Option<String> + Send + Sync + 'static) -> Self {
+        TemplateTexts(Arc::new(read))
+    }
+}
+
+impl std::fmt::Debug for TemplateTexts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TemplateTexts")
+    }
 }
 
 /// Where each byte of one rendered document came from.
 #[derive(Debug)]
 struct TemplateOrigin {
     doc: RenderedDocument,
+    /// Where template texts are read from.
+    read: TemplateTexts,
     /// Template texts read on first use, by file, for offsets and snippets.
     texts: Mutex<HashMap<PathBuf, Option<Arc<str>>>>,
 }
@@ -192,7 +256,7 @@ impl TemplateOrigin {
         let mut cache = self.texts.lock().ok()?;
         cache
             .entry(file.to_path_buf())
-            .or_insert_with(|| std::fs::read_to_string(file).ok().map(Arc::from))
+            .or_insert_with(|| (self.read.0)(file).map(Arc::from))
             .clone()
     }
 }
@@ -255,6 +319,15 @@ impl Origin for TemplateOrigin {
 /// the chart path as the user named it; rendered documents are named
 /// `CHART#templates/x.yaml` (their `# Source:` path within the chart).
 pub fn rendered_inputs(chart: &Path, rendered: &RenderedChart) -> Vec<SourceFile> {
+    rendered_inputs_with(chart, rendered, &TemplateTexts::disk())
+}
+
+/// Like [`rendered_inputs`], with template texts served by `read`.
+pub fn rendered_inputs_with(
+    chart: &Path,
+    rendered: &RenderedChart,
+    read: &TemplateTexts,
+) -> Vec<SourceFile> {
     rendered
         .documents
         .iter()
@@ -266,6 +339,7 @@ pub fn rendered_inputs(chart: &Path, rendered: &RenderedChart) -> Vec<SourceFile
             let name = format!("{}#{within}", chart.display());
             let origin = TemplateOrigin {
                 doc: d.clone(),
+                read: read.clone(),
                 texts: Mutex::new(HashMap::new()),
             };
             // Read the template now, so text reports can show it even before any lookup.

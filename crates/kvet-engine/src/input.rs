@@ -70,6 +70,8 @@ pub struct Discovered {
     /// Helm charts: directories holding a `Chart.yaml` (not walked into: templates are not
     /// manifests), and `.tgz` archives named directly.
     pub charts: Vec<PathBuf>,
+    /// Kustomizations: directories holding a kustomization file (built, not walked into).
+    pub kustomizations: Vec<PathBuf>,
     /// Paths that could not be read.
     pub problems: Vec<Finding>,
 }
@@ -82,6 +84,8 @@ pub fn discover_inputs(paths: &[PathBuf]) -> Discovered {
             Ok(m) if m.is_dir() => {
                 if p.join("Chart.yaml").is_file() {
                     out.charts.push(p.clone());
+                } else if crate::kustomize::is_kustomization(p) {
+                    out.kustomizations.push(p.clone());
                 } else {
                     walk(p, MANIFEST_EXTENSIONS, true, &mut out);
                 }
@@ -127,6 +131,8 @@ fn walk(dir: &Path, extensions: &[&str], charts: bool, out: &mut Discovered) {
             }
             if charts && path.join("Chart.yaml").is_file() {
                 out.charts.push(path);
+            } else if charts && crate::kustomize::is_kustomization(&path) {
+                out.kustomizations.push(path);
             } else {
                 walk(&path, extensions, charts, out);
             }
@@ -163,10 +169,15 @@ pub fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
 }
 
 /// Like [`load`], but Helm charts among the inputs are returned to be rendered instead of read
-/// as manifests.
+/// as manifests, and kustomizations are built (their objects come back as inputs).
 pub fn load_inputs(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<PathBuf>, Vec<Finding>) {
     let found = discover_inputs(paths);
-    let (files, problems) = read_all(&found.files, found.problems);
+    let (mut files, mut problems) = read_all(&found.files, found.problems);
+    for dir in &found.kustomizations {
+        let (built, errors) = crate::kustomize::kustomize_inputs(dir);
+        files.extend(built);
+        problems.extend(errors);
+    }
     (files, found.charts, problems)
 }
 

@@ -169,6 +169,94 @@ impl ChartLoader {
         Ok(())
     }
 
+    /// Loads a chart from files held in memory (path inside the chart, `/`-separated → bytes),
+    /// as [`ChartLoader::load_dir`] loads a directory holding those files: `.helmignore`
+    /// honoured, the same limits, names in the same order. `origin` names the chart in errors
+    /// and source paths.
+    pub fn load_memory(
+        &self,
+        files: &[(String, Vec<u8>)],
+        origin: &Path,
+    ) -> Result<Chart, HelmError> {
+        let mut cleaned: Vec<(Vec<String>, &[u8])> = Vec::with_capacity(files.len());
+        for (name, data) in files {
+            let n = name.replace('\\', "/");
+            let bad = |message: &str| HelmError::Io {
+                path: origin.join(&n),
+                message: message.to_owned(),
+            };
+            if n.starts_with('/') {
+                return Err(bad("chart illegally contains absolute paths"));
+            }
+            let c = clean_path(&n);
+            if c == "." || c.starts_with("..") {
+                return Err(bad("chart illegally references parent directory"));
+            }
+            cleaned.push((c.split('/').map(str::to_owned).collect(), data));
+        }
+        // A directory walk visits each directory's names in byte order: sorting by path
+        // components gives the same order.
+        cleaned.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut rules = IgnoreRules::default();
+        if let Some((_, text)) = cleaned
+            .iter()
+            .find(|(p, _)| p.len() == 1 && p[0] == ".helmignore")
+        {
+            let file = origin.join(".helmignore").display().to_string();
+            let text = std::str::from_utf8(text).map_err(|e| HelmError::Io {
+                path: origin.join(".helmignore"),
+                message: e.to_string(),
+            })?;
+            rules = IgnoreRules::parse(text).map_err(|(line, message)| HelmError::Yaml {
+                file,
+                line: line as u32,
+                column: 1,
+                message,
+            })?;
+        }
+        rules.add_defaults();
+        let mut out = Vec::new();
+        let mut total = 0u64;
+        for (parts, data) in cleaned {
+            let ignored_dir = (1..parts.len()).any(|i| rules.ignore(&parts[..i].join("/"), true));
+            let rel = parts.join("/");
+            if ignored_dir || rules.ignore(&rel, false) {
+                continue;
+            }
+            let path = origin.join(&rel);
+            if data.len() as u64 > self.limits.max_file_bytes {
+                return Err(HelmError::Limit {
+                    path,
+                    message: format!(
+                        "chart file is larger than the maximum file size {}",
+                        self.limits.max_file_bytes
+                    ),
+                });
+            }
+            total += data.len() as u64;
+            if total > self.limits.max_total_bytes {
+                return Err(HelmError::Limit {
+                    path: origin.to_path_buf(),
+                    message: format!(
+                        "chart is larger than the maximum size {}",
+                        self.limits.max_total_bytes
+                    ),
+                });
+            }
+            if out.len() >= self.limits.max_files {
+                return Err(HelmError::Limit {
+                    path: origin.to_path_buf(),
+                    message: format!("chart has more than {} files", self.limits.max_files),
+                });
+            }
+            out.push(RawFile {
+                name: rel,
+                data: strip_bom(data.to_vec()),
+            });
+        }
+        self.load_files(out, origin.to_path_buf(), 0)
+    }
+
     /// Loads a chart from the bytes of a `.tgz` archive; `origin` names it in errors and
     /// source paths.
     pub fn load_archive(&self, bytes: &[u8], origin: &Path) -> Result<Chart, HelmError> {
@@ -576,6 +664,64 @@ mod tests {
         std::fs::write(dir.path().join("Chart.yaml"), "apiVersion: v2\nname: x\n").unwrap();
         let e = ChartLoader::new().load(dir.path()).unwrap_err();
         assert!(e.to_string().contains("version is required"), "{e}");
+    }
+
+    #[test]
+    fn memory_loads_like_a_directory() {
+        let files = vec![
+            ("Chart.yaml".to_owned(), CHART.to_vec()),
+            (".helmignore".to_owned(), b"skipped/\n*.bak\n".to_vec()),
+            ("values.yaml".to_owned(), b"replicas: 2\n".to_vec()),
+            ("templates/b.yaml".to_owned(), b"kind: B\n".to_vec()),
+            ("templates/a.yaml".to_owned(), b"kind: A\n".to_vec()),
+            ("templates/.hidden".to_owned(), b"x".to_vec()),
+            ("skipped/x.txt".to_owned(), b"x".to_vec()),
+            ("notes.bak".to_owned(), b"x".to_vec()),
+            ("files/x.txt".to_owned(), b"x".to_vec()),
+            (
+                "charts/sub/Chart.yaml".to_owned(),
+                b"apiVersion: v2\nname: sub\nversion: 1.0.0\n".to_vec(),
+            ),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        for (name, data) in &files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, data).unwrap();
+        }
+        let m = ChartLoader::new()
+            .load_memory(&files, Path::new("demo"))
+            .unwrap();
+        let d = ChartLoader::new().load_dir(dir.path()).unwrap();
+        let names = |c: &Chart| {
+            (
+                c.templates
+                    .iter()
+                    .map(|t| t.name.clone())
+                    .collect::<Vec<_>>(),
+                c.files.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(names(&m), names(&d));
+        assert_eq!(
+            names(&m).0,
+            vec!["templates/a.yaml".to_owned(), "templates/b.yaml".to_owned()]
+        );
+        assert_eq!(
+            names(&m).1,
+            vec![".helmignore".to_owned(), "files/x.txt".to_owned()]
+        );
+        assert_eq!(m.values, d.values);
+        assert_eq!(m.dependencies.len(), 1);
+        assert_eq!(m.dependencies[0].name(), "sub");
+        assert_eq!(
+            m.file_path("templates/a.yaml"),
+            Path::new("demo/templates/a.yaml")
+        );
+        let e = ChartLoader::new()
+            .load_memory(&[("../x".to_owned(), vec![])], Path::new("demo"))
+            .unwrap_err();
+        assert!(e.to_string().contains("parent directory"), "{e}");
     }
 
     #[cfg(unix)]

@@ -526,33 +526,20 @@ fn run_render(args: RenderArgs) -> ExitCode {
     opts.show_only = args.show_only.clone();
     opts.skip_tests = args.skip_tests;
     opts.no_hooks = args.no_hooks;
-    match kvet_engine::render_chart(Path::new(&chart), &opts) {
-        Ok(rendered) => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(rendered.to_helm_output().as_bytes());
-            let _ = out.flush();
-            ExitCode::SUCCESS
-        }
-        Err(findings) => {
-            for f in findings {
-                let l = &f.location;
-                if l.line > 0 {
-                    eprintln!("Error: {}:{}:{}: {}", l.file, l.line, l.column, f.message);
-                } else {
-                    eprintln!("Error: {}: {}", l.file, f.message);
-                }
-            }
-            ExitCode::from(1)
-        }
-    }
+    print_rendered(kvet_engine::render_chart(Path::new(&chart), &opts).map(|r| r.to_helm_output()))
 }
 
 /// `kvet render DIR` for a kustomization: what `kubectl kustomize DIR` prints.
 fn render_kustomization(dir: &Path) -> ExitCode {
-    match kvet_engine::kustomize::build_kustomization(dir) {
-        Ok(built) => {
+    print_rendered(kvet_engine::kustomize::build_kustomization(dir).map(|b| b.to_yaml()))
+}
+
+/// Prints rendered text to stdout, or each problem to stderr as `Error: file:line:col: …`.
+fn print_rendered(result: Result<String, Vec<Finding>>) -> ExitCode {
+    match result {
+        Ok(text) => {
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(built.to_yaml().as_bytes());
+            let _ = out.write_all(text.as_bytes());
             let _ = out.flush();
             ExitCode::SUCCESS
         }

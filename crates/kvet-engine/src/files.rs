@@ -496,24 +496,7 @@ pub fn load_policies_reporting(
                 objects.into_iter().map(|o| o.value)
             })
             .collect();
-        builder.namespace_labels(
-            objects
-                .iter()
-                .filter(|o| o.get("kind").and_then(Value::as_str) == Some("Namespace"))
-                .filter_map(|o| {
-                    let name = o.pointer("/metadata/name")?.as_str()?.to_owned();
-                    let labels = o
-                        .pointer("/metadata/labels")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    Some((name, labels))
-                })
-                .collect(),
-        );
-        if builder.wants_inventory() {
-            builder.inventory(kvet_policy::gatekeeper::inventory(objects.iter()));
-        }
+        crate::policies::feed_objects(&mut builder, &objects);
     }
     builder
         .build()

@@ -173,28 +173,33 @@ pub fn load_policies(
         return Err(problems);
     }
     if builder.wants_inventory() || builder.wants_namespaces() {
-        let objects = input_objects(inputs);
-        builder.namespace_labels(
-            objects
-                .iter()
-                .filter(|o| o.get("kind").and_then(Value::as_str) == Some("Namespace"))
-                .filter_map(|o| {
-                    let name = o.pointer("/metadata/name")?.as_str()?.to_owned();
-                    let labels = o
-                        .pointer("/metadata/labels")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    Some((name, labels))
-                })
-                .collect(),
-        );
-        if builder.wants_inventory() {
-            builder.inventory(kvet_policy::gatekeeper::inventory(objects.iter()));
-        }
+        feed_objects(&mut builder, &input_objects(inputs));
     }
     builder
         .build()
         .map(Some)
         .map_err(|errs| errs.into_iter().map(policy_finding).collect())
+}
+
+/// Gives the builder what templates and constraints read from the inputs: Namespace labels,
+/// and `data.inventory` when a template asks for it.
+pub(crate) fn feed_objects(builder: &mut PolicySetBuilder, objects: &[Value]) {
+    builder.namespace_labels(
+        objects
+            .iter()
+            .filter(|o| o.get("kind").and_then(Value::as_str) == Some("Namespace"))
+            .filter_map(|o| {
+                let name = o.pointer("/metadata/name")?.as_str()?.to_owned();
+                let labels = o
+                    .pointer("/metadata/labels")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                Some((name, labels))
+            })
+            .collect(),
+    );
+    if builder.wants_inventory() {
+        builder.inventory(kvet_policy::gatekeeper::inventory(objects.iter()));
+    }
 }

@@ -530,8 +530,14 @@ fn run_render(args: RenderArgs) -> ExitCode {
 }
 
 /// `kvet render DIR` for a kustomization: what `kubectl kustomize DIR` prints.
+/// kustomize's warnings (deprecated fields, unused vars) go to stderr, located.
 fn render_kustomization(dir: &Path) -> ExitCode {
-    print_rendered(kvet_engine::kustomize::build_kustomization(dir).map(|b| b.to_yaml()))
+    print_rendered(kvet_engine::kustomize::build_kustomization(dir).map(|b| {
+        for w in &b.warnings {
+            eprintln!("Warning: {w}");
+        }
+        b.to_yaml()
+    }))
 }
 
 /// Prints rendered text to stdout, or each problem to stderr as `Error: file:line:col: …`.

@@ -130,3 +130,33 @@ fn render_prints_what_kubectl_kustomize_prints() {
         "{err}"
     );
 }
+
+#[test]
+fn deprecated_fields_warn_at_their_line_in_check_and_render() {
+    let dir = "fixtures/kustomize/cases/vars";
+    let warnings: Vec<(String, u64, u64)> = findings(dir)
+        .iter()
+        .filter(|f| f["rule"] == "kustomize")
+        .inspect(|f| assert_eq!(f["severity"], "warning"))
+        .map(at)
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            (format!("{dir}/base/kustomization.yaml"), 9, 1),
+            (format!("{dir}/component/kustomization.yaml"), 5, 1),
+            (format!("{dir}/kustomization.yaml"), 10, 1),
+        ]
+    );
+    let o = kvet(&["render", dir]);
+    assert!(o.status.success());
+    let want = std::fs::read_to_string(root().join(dir).join("expected.yaml")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout), want);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "Warning: {dir}/kustomization.yaml:10:1: 'vars' is deprecated. Please use 'replacements' instead."
+        )),
+        "{err}"
+    );
+}

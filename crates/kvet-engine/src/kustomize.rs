@@ -21,6 +21,19 @@ pub fn is_kustomization(dir: &Path) -> bool {
 
 /// A build error as a located `kustomize` finding.
 pub fn error_finding(e: &kvet_kustomize::Error) -> Finding {
+    located(e, Severity::Error)
+}
+
+/// What kustomize warns about in a build (deprecated fields, unused vars) as located
+/// `kustomize` warnings.
+pub fn warning_findings(b: &Build) -> Vec<Finding> {
+    b.warnings
+        .iter()
+        .map(|w| located(w, Severity::Warning))
+        .collect()
+}
+
+fn located(e: &kvet_kustomize::Error, severity: Severity) -> Finding {
     let mut location = Location::file_only(&e.file);
     if e.line > 0 {
         location.line = e.line;
@@ -30,7 +43,7 @@ pub fn error_finding(e: &kvet_kustomize::Error) -> Finding {
     }
     Finding {
         rule: "kustomize".to_owned(),
-        severity: Severity::Error,
+        severity,
         message: e.message.clone(),
         location,
         object: None,
@@ -53,7 +66,10 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str) -> Result<Build, Vec<Finding>>
 /// Builds `dir` and returns its objects as inputs, or the build error as a finding.
 pub fn kustomize_inputs(dir: &Path) -> (Vec<SourceFile>, Vec<Finding>) {
     match build_kustomization(dir) {
-        Ok(b) => (built_inputs(&dir.display().to_string(), &b), Vec::new()),
+        Ok(b) => (
+            built_inputs(&dir.display().to_string(), &b),
+            warning_findings(&b),
+        ),
         Err(f) => (Vec::new(), f),
     }
 }

@@ -7,6 +7,7 @@ use crate::patch::{self, Trace};
 use crate::{kustomization_file, Error, Resource, SourceDoc};
 use base64::Engine as _;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Bounds on what a build may do, since kustomizations can be hostile.
@@ -37,6 +38,8 @@ pub struct Build {
     pub root: String,
     /// Objects in output order.
     pub resources: Vec<Resource>,
+    /// What kustomize warns about (deprecated fields, unused vars), located.
+    pub warnings: Vec<Error>,
 }
 
 impl Build {
@@ -54,6 +57,8 @@ pub fn build(fs: &dyn FileSystem, dir: &str, limits: &Limits) -> Result<Build, E
         limits,
         stack: Vec::new(),
         files: 0,
+        vars: BTreeMap::new(),
+        warnings: Vec::new(),
     };
     let root = kustomization_file(fs, &dir).ok_or_else(|| Error {
         file: dir.clone(),
@@ -73,6 +78,10 @@ pub fn build(fs: &dyn FileSystem, dir: &str, limits: &Limits) -> Result<Build, E
         }
     }
     fix_references(&mut res);
+    // With every name final, vars are resolved.
+    for (_, unused) in crate::vars::resolve(&b.vars, &mut res)? {
+        b.warn(unused);
+    }
     let fifo = top
         .value
         .pointer("/sortOptions/order")
@@ -85,6 +94,7 @@ pub fn build(fs: &dyn FileSystem, dir: &str, limits: &Limits) -> Result<Build, E
     Ok(Build {
         root,
         resources: res,
+        warnings: b.warnings,
     })
 }
 
@@ -93,6 +103,9 @@ struct Builder<'a> {
     limits: &'a Limits,
     stack: Vec<String>,
     files: usize,
+    /// Every kustomization's `vars`, by name.
+    vars: BTreeMap<String, crate::vars::Var>,
+    warnings: Vec<Error>,
 }
 
 /// A kustomization file, parsed.
@@ -179,7 +192,28 @@ const KNOWN_FIELDS: &[&str] = &[
     "imageTags",
 ];
 
+/// Deprecated fields kustomize 5 still builds, with what it suggests instead.
+const DEPRECATED: &[(&str, &str, &str)] = &[
+    ("bases", "resources", EDIT_FIX),
+    ("commonLabels", "labels", EDIT_FIX),
+    ("imageTags", "images", EDIT_FIX),
+    ("patchesJson6902", "patches", EDIT_FIX),
+    ("patchesStrategicMerge", "patches", EDIT_FIX),
+    (
+        "vars",
+        "replacements",
+        "[EXPERIMENTAL] Run 'kustomize edit fix' to update your Kustomization automatically.",
+    ),
+];
+const EDIT_FIX: &str = "Run 'kustomize edit fix' to update your Kustomization automatically.";
+
 impl Builder<'_> {
+    fn warn(&mut self, w: Error) {
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+
     fn read_doc(&mut self, path: &str) -> Result<Arc<str>, String> {
         self.files += 1;
         if self.files > self.limits.max_files {
@@ -251,15 +285,13 @@ impl Builder<'_> {
                 ));
             }
         }
-        for key in ["vars"] {
-            if map
-                .get(key)
-                .is_some_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
-            {
-                return Err(k.err(
+        for (key, instead, fix) in DEPRECATED {
+            if map.get(*key).is_some_and(|v| !v.is_null()) {
+                let w = k.err(
                     &format!("/{key}"),
-                    format!("{key} are not yet supported by kvet's native kustomize build; use `kubectl kustomize DIR | kvet check -`"),
-                ));
+                    format!("'{key}' is deprecated. Please use '{instead}' instead. {fix}"),
+                );
+                self.warn(w);
             }
         }
         Ok(k)
@@ -383,6 +415,8 @@ impl Builder<'_> {
         self.generate(k, &mut res)?;
         self.inflate_charts(k, &mut res)?;
         self.transform(k, &mut res)?;
+        let declared = crate::vars::parse(&k.doc)?;
+        crate::vars::merge(declared, &mut res, &mut self.vars)?;
         Ok(res)
     }
 
@@ -935,13 +969,38 @@ impl Builder<'_> {
                 .get("includeTemplates")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            if l.get("fields").is_some() {
-                return Err(k.err(
-                    &format!("{ptr}/fields"),
-                    "labels.fields (custom field specs) are not supported",
-                ));
-            }
+            let custom = custom_fields(k, &format!("{ptr}/fields"), l.get("fields"))?;
             for r in res.iter_mut() {
+                // Custom field specs first, then the defaults, as kustomize merges them.
+                for f in &custom {
+                    if f.selects(r) {
+                        let path: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
+                        // A generated object carries kustomize's internal annotations while
+                        // transformers run, so its annotations exist even when empty.
+                        let held = r.generated_by.is_some()
+                            && path.starts_with(&["metadata", "annotations"])
+                            && r.value.pointer("/metadata/annotations").is_none();
+                        if held {
+                            fields::add_entries(
+                                &mut r.value,
+                                &["metadata", "annotations"],
+                                true,
+                                &[],
+                            );
+                        }
+                        fields::add_entries(&mut r.value, &path, f.create, &entries);
+                        if held
+                            && r.value
+                                .pointer("/metadata/annotations")
+                                .and_then(Value::as_object)
+                                .is_some_and(Map::is_empty)
+                        {
+                            if let Some(Value::Object(md)) = r.value.get_mut("metadata") {
+                                md.remove("annotations");
+                            }
+                        }
+                    }
+                }
                 fields::add_entries(&mut r.value, &["metadata", "labels"], true, &entries);
                 if sel {
                     fields::apply_specs(&mut r.value, fields::SELECTOR_LABELS, &entries);
@@ -1080,6 +1139,70 @@ impl Builder<'_> {
 
 /// kustomize's load restrictor: files a kustomization reads must sit in or below its
 /// directory (other kustomizations may be anywhere).
+/// A field spec a kustomization gives (`labels[].fields`): where to write, for which objects.
+struct CustomField {
+    group: String,
+    version: String,
+    kind: String,
+    path: String,
+    create: bool,
+}
+
+impl CustomField {
+    /// Empty group, version or kind select any, as in kustomize's field specs.
+    fn selects(&self, r: &Resource) -> bool {
+        let (group, version) = match r.api_version().split_once('/') {
+            Some((g, v)) => (g, v),
+            None => ("", r.api_version()),
+        };
+        (self.kind.is_empty() || self.kind == r.kind())
+            && (self.group.is_empty() || self.group == group)
+            && (self.version.is_empty() || self.version == version)
+    }
+}
+
+fn custom_fields(k: &Kust, ptr: &str, v: Option<&Value>) -> Result<Vec<CustomField>, Error> {
+    let items = match v {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(k.err(ptr, "fields must be a list of field specs")),
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{ptr}/{i}");
+        let Some(m) = item.as_object() else {
+            return Err(k.err(&at, "a field spec must be a mapping"));
+        };
+        let text = |key: &str| -> Result<String, Error> {
+            match m.get(key) {
+                None | Some(Value::Null) => Ok(String::new()),
+                Some(Value::String(s)) => Ok(s.clone()),
+                Some(_) => Err(k.err(&format!("{at}/{key}"), format!("{key} must be a string"))),
+            }
+        };
+        for key in m.keys() {
+            if !["path", "kind", "group", "version", "create"].contains(&key.as_str()) {
+                return Err(k.err(
+                    &format!("{at}/{}", kvet_yaml::escape_token(key)),
+                    format!("invalid Kustomization: json: unknown field \"{key}\""),
+                ));
+            }
+        }
+        let path = text("path")?;
+        if path.is_empty() {
+            return Err(k.err(&at, "a field spec needs a path"));
+        }
+        out.push(CustomField {
+            group: text("group")?,
+            version: text("version")?,
+            kind: text("kind")?,
+            path,
+            create: m.get("create").and_then(Value::as_bool).unwrap_or(false),
+        });
+    }
+    Ok(out)
+}
+
 fn restrict(k: &Kust, ptr: &str, path: &str) -> Result<(), Error> {
     let inside = k.dir == "." && !path.starts_with("../") && !path.starts_with('/') && path != ".."
         || path.starts_with(&format!("{}/", k.dir.trim_end_matches('/')));
@@ -1149,6 +1272,7 @@ fn new_resource(value: Value, source: Option<Arc<SourceDoc>>, pointer: String) -
         patched: Vec::new(),
         history: Vec::new(),
         hash: false,
+        vars: Vec::new(),
     }
 }
 

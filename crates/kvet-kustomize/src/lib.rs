@@ -11,6 +11,7 @@ mod hash;
 mod helm;
 mod patch;
 mod replace;
+mod vars;
 
 pub use build::{build, Build, Limits};
 pub use emit::{to_yaml, to_yaml_stream};
@@ -155,6 +156,8 @@ pub struct Resource {
     pub patched: Vec<(String, Arc<SourceDoc>, String)>,
     pub(crate) history: Vec<(String, String)>,
     pub(crate) hash: bool,
+    /// Names of the vars that read this object.
+    pub(crate) vars: Vec<String>,
 }
 
 impl Resource {

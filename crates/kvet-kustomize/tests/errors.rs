@@ -280,9 +280,135 @@ fn missing_kustomization_and_unsupported_features() {
         "{}",
         e.message
     );
-    let e = err(&[("k/kustomization.yaml", "vars:\n- name: X\n")], "k");
-    assert_eq!(e.line, 1);
-    assert!(e.message.contains("not yet supported"), "{}", e.message);
+    let e = err(
+        &[(
+            "k/kustomization.yaml",
+            "resources: [cm.yaml]\ntransformers:\n- plugin.yaml\n",
+        )],
+        "k",
+    );
+    assert_eq!(e.line, 2);
+    assert!(e.message.contains("not supported"), "{}", e.message);
+}
+
+const SVC: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n";
+
+#[test]
+fn var_naming_no_object_is_reported_at_the_var() {
+    let e = err(
+        &[
+            (
+                "k/kustomization.yaml",
+                "resources: [cm.yaml]\nvars:\n- name: WEB\n  objref: {kind: Service, name: web, apiVersion: v1}\n",
+            ),
+            ("k/cm.yaml", CM),
+        ],
+        "k",
+    );
+    assert_eq!(
+        (e.file.as_str(), e.line, e.column),
+        ("k/kustomization.yaml", 3, 3)
+    );
+    assert!(
+        e.message
+            .ends_with("cannot be mapped to a field in the set of known resources"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn var_declared_twice_is_reported_where_it_repeats() {
+    let var = "vars:\n- name: WEB\n  objref: {kind: ConfigMap, name: web, apiVersion: v1}\n";
+    let e = err(
+        &[
+            (
+                "base/kustomization.yaml",
+                &format!("resources: [cm.yaml]\n{var}"),
+            ),
+            ("base/cm.yaml", CM),
+            (
+                "app/kustomization.yaml",
+                &format!("resources: [../base]\n{var}"),
+            ),
+        ],
+        "app",
+    );
+    assert_eq!((e.file.as_str(), e.line), ("app/kustomization.yaml", 3));
+    assert_eq!(e.message, "var 'WEB' already encountered");
+}
+
+#[test]
+fn var_matching_two_objects_is_ambiguous() {
+    let e = err(
+        &[
+            (
+                "k/kustomization.yaml",
+                "resources: [a.yaml, b.yaml]\nvars:\n- name: WEB\n  objref: {kind: Service, name: web, apiVersion: v1}\n",
+            ),
+            ("k/a.yaml", &format!("{SVC}  namespace: a\n")),
+            ("k/b.yaml", &format!("{SVC}  namespace: b\n")),
+        ],
+        "k",
+    );
+    assert_eq!(e.line, 3);
+    assert!(
+        e.message.starts_with("found 2 resId matches for var WEB"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn var_field_missing_from_its_object() {
+    let e = err(
+        &[
+            (
+                "k/kustomization.yaml",
+                "resources: [svc.yaml]\nvars:\n- name: PORT\n  objref: {kind: Service, name: web, apiVersion: v1}\n  fieldref:\n    fieldPath: spec.ports[0].port\n",
+            ),
+            ("k/svc.yaml", SVC),
+        ],
+        "k",
+    );
+    assert_eq!(e.line, 3, "{e}");
+    assert!(
+        e.message.ends_with("not found in corresponding resource"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn deprecated_fields_and_unused_vars_are_located_warnings() {
+    let b = build(
+        &fs(&[
+            (
+                "k/kustomization.yaml",
+                "bases: [../base]\ncommonLabels: {team: a}\nvars:\n- name: UNUSED\n  objref: {kind: ConfigMap, name: web, apiVersion: v1}\n",
+            ),
+            ("base/kustomization.yaml", "resources: [cm.yaml]\n"),
+            ("base/cm.yaml", CM),
+        ]),
+        "k",
+        &Limits::default(),
+    )
+    .unwrap();
+    let got: Vec<(u32, &str)> = b
+        .warnings
+        .iter()
+        .map(|w| (w.line, w.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "'bases' is deprecated. Please use 'resources' instead. Run 'kustomize edit fix' to update your Kustomization automatically."),
+            (2, "'commonLabels' is deprecated. Please use 'labels' instead. Run 'kustomize edit fix' to update your Kustomization automatically."),
+            (3, "'vars' is deprecated. Please use 'replacements' instead. [EXPERIMENTAL] Run 'kustomize edit fix' to update your Kustomization automatically."),
+            (4, "well-defined vars that were never replaced: UNUSED"),
+        ]
+    );
+    assert!(b.warnings.iter().all(|w| w.file == "k/kustomization.yaml"));
 }
 
 #[test]

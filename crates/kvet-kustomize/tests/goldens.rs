@@ -118,4 +118,5 @@ cases! {
     helm_chart => "helm-chart",
     sort_fifo => "sort-fifo",
     sort_legacy => "sort-legacy",
+    vars => "vars",
 }

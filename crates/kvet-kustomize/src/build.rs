@@ -1,6 +1,7 @@
 //! The build: a kustomization's resources and components accumulated, generators run, then
 //! the transformers in kustomize's order; at the top, name hashes and name references.
 
+use crate::config::{self, Config};
 use crate::fields::{self, cluster_scoped};
 use crate::fs::{self, FileSystem};
 use crate::patch::{self, Trace};
@@ -58,6 +59,7 @@ pub fn build(fs: &dyn FileSystem, dir: &str, limits: &Limits) -> Result<Build, E
         stack: Vec::new(),
         files: 0,
         vars: BTreeMap::new(),
+        config: Config::default(),
         warnings: Vec::new(),
     };
     let root = kustomization_file(fs, &dir).ok_or_else(|| Error {
@@ -77,9 +79,9 @@ pub fn build(fs: &dyn FileSystem, dir: &str, limits: &Limits) -> Result<Build, E
             rename(r, &name);
         }
     }
-    fix_references(&mut res);
+    fix_references(&mut res, &b.config);
     // With every name final, vars are resolved.
-    for (_, unused) in crate::vars::resolve(&b.vars, &mut res)? {
+    for (_, unused) in crate::vars::resolve(&b.vars, &mut res, &b.config.var_refs)? {
         b.warn(unused);
     }
     let fifo = top
@@ -105,6 +107,8 @@ struct Builder<'a> {
     files: usize,
     /// Every kustomization's `vars`, by name.
     vars: BTreeMap<String, crate::vars::Var>,
+    /// The configuration of the kustomization being built (its own and its bases').
+    config: Config,
     warnings: Vec<Error>,
 }
 
@@ -271,7 +275,6 @@ impl Builder<'_> {
             "generators",
             "transformers",
             "validators",
-            "configurations",
             "openapi",
             "helmChartInflationGenerator",
         ] {
@@ -372,7 +375,12 @@ impl Builder<'_> {
             }
             let path = fs::join(&k.dir, &entry);
             let loaded = if self.fs.is_dir(&path) {
-                self.build_dir(&path, None, Some((k, &ptr)))?.0
+                // A base builds with its own configuration, which then joins this one.
+                let mine = std::mem::take(&mut self.config);
+                let built = self.build_dir(&path, None, Some((k, &ptr)));
+                let base = std::mem::replace(&mut self.config, mine);
+                self.config.merge(base);
+                built?.0
             } else if self.fs.is_file(&path) {
                 restrict(k, &ptr, &path)?;
                 self.load_resources(&path).map_err(|m| k.err(&ptr, m))?
@@ -391,6 +399,13 @@ impl Builder<'_> {
                     format!("more than {} resources", self.limits.max_resources),
                 ));
             }
+        }
+        for (entry, ptr) in k.strings("configurations")? {
+            let path = fs::join(&k.dir, &entry);
+            restrict(k, &ptr, &path)?;
+            let doc = self.read_source(&path).map_err(|m| k.err(&ptr, m))?;
+            let c = config::parse_file(&doc)?;
+            self.config.merge(c);
         }
         for (entry, ptr) in k.strings("crds")? {
             let path = fs::join(&k.dir, &entry);
@@ -451,6 +466,25 @@ impl Builder<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Reads a one-document YAML file (a transformer configuration).
+    fn read_source(&mut self, path: &str) -> Result<Arc<SourceDoc>, String> {
+        let text = self.read_doc(path)?;
+        match kvet_yaml::parse_one(&text, &kvet_yaml::Limits::default()) {
+            Ok(Some(d)) => Ok(Arc::new(SourceDoc {
+                path: path.to_owned(),
+                text,
+                value: d.value,
+                spans: d.spans,
+                line_offset: 0,
+            })),
+            Ok(None) => empty_doc(path, text).map(Arc::new).map_err(|e| e.message),
+            Err(e) => Err(format!(
+                "{path}:{}:{}: {}",
+                e.span.start.line, e.span.start.column, e.message
+            )),
+        }
     }
 
     fn load_resources(&mut self, path: &str) -> Result<Vec<Resource>, String> {
@@ -946,6 +980,7 @@ impl Builder<'_> {
                 fields::add_entries(&mut r.value, &["metadata", "labels"], true, &entries);
                 fields::apply_specs(&mut r.value, fields::SELECTOR_LABELS, &entries);
                 fields::apply_specs(&mut r.value, fields::TEMPLATE_LABELS, &entries);
+                apply_custom(r, &self.config.common_labels, &entries);
             }
         }
         for (i, l) in k
@@ -969,12 +1004,12 @@ impl Builder<'_> {
                 .get("includeTemplates")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
-            let custom = custom_fields(k, &format!("{ptr}/fields"), l.get("fields"))?;
+            let custom = config::parse_specs(&k.doc, &format!("{ptr}/fields"), l.get("fields"))?;
             for r in res.iter_mut() {
                 // Custom field specs first, then the defaults, as kustomize merges them.
                 for f in &custom {
                     if f.selects(r) {
-                        let path: Vec<&str> = f.path.split('/').filter(|s| !s.is_empty()).collect();
+                        let path = f.segments();
                         // A generated object carries kustomize's internal annotations while
                         // transformers run, so its annotations exist even when empty.
                         let held = r.generated_by.is_some()
@@ -1001,12 +1036,17 @@ impl Builder<'_> {
                         }
                     }
                 }
+                apply_custom(r, &self.config.labels, &entries);
                 fields::add_entries(&mut r.value, &["metadata", "labels"], true, &entries);
                 if sel {
                     fields::apply_specs(&mut r.value, fields::SELECTOR_LABELS, &entries);
+                    apply_custom(r, &self.config.common_labels, &entries);
                 }
                 if sel || tpl {
                     fields::apply_specs(&mut r.value, fields::TEMPLATE_LABELS, &entries);
+                }
+                if tpl && !sel {
+                    apply_custom(r, &self.config.template_labels, &entries);
                 }
             }
         }
@@ -1015,6 +1055,7 @@ impl Builder<'_> {
             for r in res.iter_mut() {
                 fields::add_entries(&mut r.value, &["metadata", "annotations"], true, &entries);
                 fields::apply_specs(&mut r.value, fields::TEMPLATE_ANNOTATIONS, &entries);
+                apply_custom(r, &self.config.common_annotations, &entries);
             }
         }
         // patchesJson6902
@@ -1072,6 +1113,13 @@ impl Builder<'_> {
                         spec.insert("replicas".into(), count.clone());
                     }
                 }
+                if r.known_as(name) {
+                    for spec in &self.config.replicas {
+                        if spec.selects(r) {
+                            fields::set_scalar(&mut r.value, &spec.segments(), spec.create, &count);
+                        }
+                    }
+                }
             }
         }
         // images
@@ -1093,6 +1141,16 @@ impl Builder<'_> {
             }
             for r in res.iter_mut() {
                 update_images(&mut r.value, name, img, false);
+                if r.kind() == "CustomResourceDefinition" {
+                    continue;
+                }
+                for spec in &self.config.images {
+                    if spec.selects(r) {
+                        fields::visit_strings(&mut r.value, &spec.raw_segments(), &mut |s| {
+                            retag(s, name, img)
+                        });
+                    }
+                }
             }
         }
         // replacements
@@ -1139,70 +1197,6 @@ impl Builder<'_> {
 
 /// kustomize's load restrictor: files a kustomization reads must sit in or below its
 /// directory (other kustomizations may be anywhere).
-/// A field spec a kustomization gives (`labels[].fields`): where to write, for which objects.
-struct CustomField {
-    group: String,
-    version: String,
-    kind: String,
-    path: String,
-    create: bool,
-}
-
-impl CustomField {
-    /// Empty group, version or kind select any, as in kustomize's field specs.
-    fn selects(&self, r: &Resource) -> bool {
-        let (group, version) = match r.api_version().split_once('/') {
-            Some((g, v)) => (g, v),
-            None => ("", r.api_version()),
-        };
-        (self.kind.is_empty() || self.kind == r.kind())
-            && (self.group.is_empty() || self.group == group)
-            && (self.version.is_empty() || self.version == version)
-    }
-}
-
-fn custom_fields(k: &Kust, ptr: &str, v: Option<&Value>) -> Result<Vec<CustomField>, Error> {
-    let items = match v {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(k.err(ptr, "fields must be a list of field specs")),
-    };
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let at = format!("{ptr}/{i}");
-        let Some(m) = item.as_object() else {
-            return Err(k.err(&at, "a field spec must be a mapping"));
-        };
-        let text = |key: &str| -> Result<String, Error> {
-            match m.get(key) {
-                None | Some(Value::Null) => Ok(String::new()),
-                Some(Value::String(s)) => Ok(s.clone()),
-                Some(_) => Err(k.err(&format!("{at}/{key}"), format!("{key} must be a string"))),
-            }
-        };
-        for key in m.keys() {
-            if !["path", "kind", "group", "version", "create"].contains(&key.as_str()) {
-                return Err(k.err(
-                    &format!("{at}/{}", kvet_yaml::escape_token(key)),
-                    format!("invalid Kustomization: json: unknown field \"{key}\""),
-                ));
-            }
-        }
-        let path = text("path")?;
-        if path.is_empty() {
-            return Err(k.err(&at, "a field spec needs a path"));
-        }
-        out.push(CustomField {
-            group: text("group")?,
-            version: text("version")?,
-            kind: text("kind")?,
-            path,
-            create: m.get("create").and_then(Value::as_bool).unwrap_or(false),
-        });
-    }
-    Ok(out)
-}
-
 fn restrict(k: &Kust, ptr: &str, path: &str) -> Result<(), Error> {
     let inside = k.dir == "." && !path.starts_with("../") && !path.starts_with('/') && path != ".."
         || path.starts_with(&format!("{}/", k.dir.trim_end_matches('/')));
@@ -1811,28 +1805,43 @@ fn split_image(image: &str) -> (&str, &str) {
     (&image[..end], &image[end..])
 }
 
+/// Rewrites `image` per an `images` entry when it names the entry's image.
+fn retag(image: &mut String, name: &str, img: &Value) {
+    let (n, rest) = split_image(image);
+    if n != name {
+        return;
+    }
+    let new_name = img.get("newName").and_then(Value::as_str).unwrap_or(n);
+    let tag = img.get("newTag").map(|t| match t {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let digest = img.get("digest").and_then(Value::as_str);
+    let suffix = if let Some(d) = digest {
+        format!("@{d}")
+    } else if let Some(t) = tag {
+        format!(":{t}")
+    } else {
+        rest.to_owned()
+    };
+    *image = format!("{new_name}{suffix}");
+}
+
+/// Writes label or annotation entries at the custom field specs that select `r`.
+fn apply_custom(r: &mut Resource, specs: &[config::FieldSpec], entries: &[(String, String)]) {
+    for spec in specs {
+        if spec.selects(r) {
+            fields::add_entries(&mut r.value, &spec.segments(), spec.create, entries);
+        }
+    }
+}
+
 fn update_images(v: &mut Value, name: &str, img: &Value, in_containers: bool) {
     match v {
         Value::Object(m) => {
             if in_containers {
                 if let Some(Value::String(image)) = m.get_mut("image") {
-                    let (n, rest) = split_image(image);
-                    if n == name {
-                        let new_name = img.get("newName").and_then(Value::as_str).unwrap_or(n);
-                        let tag = img.get("newTag").map(|t| match t {
-                            Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        });
-                        let digest = img.get("digest").and_then(Value::as_str);
-                        let suffix = if let Some(d) = digest {
-                            format!("@{d}")
-                        } else if let Some(t) = tag {
-                            format!(":{t}")
-                        } else {
-                            rest.to_owned()
-                        };
-                        *image = format!("{new_name}{suffix}");
-                    }
+                    retag(image, name, img);
                 }
             }
             for (key, child) in m.iter_mut() {
@@ -1861,7 +1870,7 @@ fn update_images(v: &mut Value, name: &str, img: &Value, in_containers: bool) {
 type Identity = (String, String, String, Vec<(String, String)>);
 
 /// Points every reference at the renamed objects' current names.
-fn fix_references(res: &mut [Resource]) {
+fn fix_references(res: &mut [Resource], config: &Config) {
     // Snapshot of referent identities: kind, current name, current namespace, history.
     let ids: Vec<Identity> = res
         .iter()
@@ -1910,6 +1919,11 @@ fn fix_references(res: &mut [Resource]) {
         for spec in fields::REFS {
             if spec.referrer == kind {
                 update(&mut r.value, spec.target, spec.path);
+            }
+        }
+        for nr in &config.name_refs {
+            if nr.spec.selects(r) {
+                update(&mut r.value, &nr.target, &nr.spec.path);
             }
         }
         if kind == "RoleBinding" || kind == "ClusterRoleBinding" {

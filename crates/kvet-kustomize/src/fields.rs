@@ -331,3 +331,36 @@ pub fn visit_strings(v: &mut Value, path: &[&str], f: &mut dyn FnMut(&mut String
         visit_strings(next, rest, f);
     }
 }
+
+/// Sets the scalar at `path` (stepping into every element of a list on the way); with
+/// `create`, missing mappings and the field itself are made.
+pub fn set_scalar(obj: &mut Value, path: &[&str], create: bool, value: &Value) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    match obj {
+        Value::Array(items) => {
+            for item in items {
+                set_scalar(item, path, create, value);
+            }
+        }
+        Value::Object(m) => {
+            if rest.is_empty() {
+                if create || m.contains_key(*first) {
+                    m.insert((*first).to_owned(), value.clone());
+                }
+                return;
+            }
+            if !m.contains_key(*first) || m.get(*first).is_some_and(Value::is_null) {
+                if !create {
+                    return;
+                }
+                m.insert((*first).to_owned(), Value::Object(Map::new()));
+            }
+            if let Some(next) = m.get_mut(*first) {
+                set_scalar(next, rest, create, value);
+            }
+        }
+        _ => {}
+    }
+}

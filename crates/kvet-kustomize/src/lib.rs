@@ -4,6 +4,7 @@
 //! would edit. Files are read through [`FileSystem`], so the build runs on disk and in memory.
 
 mod build;
+mod config;
 mod emit;
 mod fields;
 pub mod fs;

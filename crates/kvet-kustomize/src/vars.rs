@@ -358,6 +358,7 @@ fn field_steps(path: &str) -> Result<Vec<Step>, String> {
 pub(crate) fn resolve(
     set: &BTreeMap<String, Var>,
     res: &mut [Resource],
+    custom: &[crate::config::FieldSpec],
 ) -> Result<Vec<(String, Error)>, Error> {
     if set.is_empty() {
         return Ok(Vec::new());
@@ -388,28 +389,36 @@ pub(crate) fn resolve(
     let mut used: BTreeMap<&str, usize> = BTreeMap::new();
     for r in res.iter_mut() {
         let kind = r.kind().to_owned();
+        let mut paths: Vec<String> = Vec::new();
         for (k, path) in FIELDS {
             if !k.is_empty() && *k != kind {
                 continue;
             }
-            let paths: Vec<&str> = if *path == "*" {
-                POD_TEMPLATE_FIELDS.to_vec()
+            if *path == "*" {
+                paths.extend(POD_TEMPLATE_FIELDS.iter().map(|p| (*p).to_owned()));
             } else {
-                vec![path]
-            };
-            for p in paths {
-                let segs: Vec<&str> = p.split('/').collect();
-                walk(&mut r.value, &segs, &values, &mut used).map_err(|m| Error {
-                    file: r
-                        .source
-                        .as_ref()
-                        .map(|d| d.path.clone())
-                        .unwrap_or_default(),
-                    line: 0,
-                    column: 0,
-                    message: format!("{}/{}: {m}", r.kind(), r.name()),
-                })?;
+                paths.push((*path).to_owned());
             }
+        }
+        // A configuration's varReference field specs add to the built-in ones.
+        for c in custom {
+            let p = c.segments().join("/");
+            if c.selects(r) && !paths.contains(&p) {
+                paths.push(p);
+            }
+        }
+        for p in &paths {
+            let segs: Vec<&str> = p.split('/').collect();
+            walk(&mut r.value, &segs, &values, &mut used).map_err(|m| Error {
+                file: r
+                    .source
+                    .as_ref()
+                    .map(|d| d.path.clone())
+                    .unwrap_or_default(),
+                line: 0,
+                column: 0,
+                message: format!("{}/{}: {m}", r.kind(), r.name()),
+            })?;
         }
     }
     Ok(set

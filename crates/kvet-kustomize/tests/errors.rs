@@ -490,3 +490,44 @@ fn remote_helm_charts_are_refused() {
         e.message
     );
 }
+
+#[test]
+fn transformer_configuration_errors_are_located_in_its_file() {
+    let e = err(
+        &[
+            (
+                "k/kustomization.yaml",
+                "resources: [cm.yaml]\nconfigurations:\n- config.yaml\n",
+            ),
+            ("k/cm.yaml", CM),
+            (
+                "k/config.yaml",
+                "images:\n- path: spec/image\n  kind: X\nimagez: []\n",
+            ),
+        ],
+        "k",
+    );
+    assert_eq!((e.file.as_str(), e.line), ("k/config.yaml", 4));
+    assert!(
+        e.message.contains("unknown field \"imagez\""),
+        "{}",
+        e.message
+    );
+    let e = err(
+        &[
+            ("k/kustomization.yaml", "configurations:\n- config.yaml\n"),
+            ("k/config.yaml", "namePrefix:\n- path: spec/alias\n"),
+        ],
+        "k",
+    );
+    assert_eq!((e.file.as_str(), e.line), ("k/config.yaml", 1));
+    assert!(e.message.contains("not supported"), "{}", e.message);
+    let e = err(
+        &[(
+            "k/kustomization.yaml",
+            "configurations:\n- ../outside.yaml\n",
+        )],
+        "k",
+    );
+    assert_eq!((e.file.as_str(), e.line), ("k/kustomization.yaml", 2));
+}

@@ -93,6 +93,7 @@ cases! {
     base_only => "base-only",
     build_metadata => "build-metadata",
     capital_kustomization => "capital-kustomization",
+    configurations => "configurations",
     common_labels => "common-labels",
     components => "components",
     configmap_generator => "configmap-generator",

@@ -2093,6 +2093,31 @@ fn build_metadata(res: &mut [Resource], top: &SourceDoc) -> Result<(), Error> {
                     fields::add_entries(&mut r.value, &["metadata", "labels"], true, &entries);
                 }
             }
+            Some("originAnnotations") => {
+                // Where each object came from, relative to the kustomization built.
+                let dir = fs::parent(&top.path);
+                for r in res.iter_mut() {
+                    let origin = if let Some((doc, ptr)) = &r.generated_by {
+                        let by = if ptr.starts_with("/configMapGenerator/") {
+                            "ConfigMapGenerator"
+                        } else if ptr.starts_with("/secretGenerator/") {
+                            "SecretGenerator"
+                        } else {
+                            "HelmChartInflationGenerator"
+                        };
+                        format!(
+                            "configuredIn: {}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {by}\n",
+                            fs::relative(&dir, &doc.path)
+                        )
+                    } else if let Some(doc) = &r.source {
+                        format!("path: {}\n", fs::relative(&dir, &doc.path))
+                    } else {
+                        continue;
+                    };
+                    let entries = vec![("config.kubernetes.io/origin".to_owned(), origin)];
+                    fields::add_entries(&mut r.value, &["metadata", "annotations"], true, &entries);
+                }
+            }
             other => {
                 let (span, _) = top.locate(&format!("/buildMetadata/{i}"));
                 return Err(Error {
@@ -2100,7 +2125,7 @@ fn build_metadata(res: &mut [Resource], top: &SourceDoc) -> Result<(), Error> {
                     line: span.start.line,
                     column: span.start.column,
                     message: format!(
-                        "buildMetadata {other:?} is not supported (only managedByLabel)"
+                        "buildMetadata {other:?} is not supported (only managedByLabel and originAnnotations)"
                     ),
                 });
             }

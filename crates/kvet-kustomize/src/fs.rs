@@ -200,3 +200,25 @@ pub fn parent(path: &str) -> String {
 pub fn base_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
+
+/// `to` relative to directory `from`, lexically (both normalized the same way).
+pub fn relative(from: &str, to: &str) -> String {
+    let from = normalize(from);
+    let to = normalize(to);
+    let split = |p: &str| -> Vec<String> {
+        if p == "." {
+            Vec::new()
+        } else {
+            p.split('/').map(str::to_owned).collect()
+        }
+    };
+    let (a, b) = (split(&from), split(&to));
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); a.len() - common];
+    parts.extend(b[common..].iter().cloned());
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
+}

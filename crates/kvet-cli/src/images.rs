@@ -5,9 +5,7 @@
 use clap::{Args, Subcommand};
 use kvet_engine::images::{image_data, image_references, parsed_facts, resolved_facts};
 use kvet_engine::{input, ChartOptions, Finding, SourceFile};
-use kvet_images::registry::{
-    docker_config_credentials, facts_parallel, ClientOptions, RegistryClient,
-};
+use kvet_images::registry::{docker_config, facts_parallel, ClientOptions, RegistryClient};
 use kvet_images::{
     Evidence, ImageFacts, ImageSource, PublicKey, Recorder, Reference, VerifyOptions,
 };
@@ -23,8 +21,8 @@ pub struct RegistryArgs {
     /// Registry spoken to over plain HTTP, e.g. a loopback test registry (repeatable).
     #[arg(long, value_name = "HOST[:PORT]")]
     pub insecure_registry: Vec<String>,
-    /// Docker config.json with registry credentials (default: $DOCKER_CONFIG/config.json,
-    /// else ~/.docker/config.json, when present).
+    /// Docker config.json with registry credentials and credential helpers (default:
+    /// $DOCKER_CONFIG/config.json, else ~/.docker/config.json, when present).
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
     /// Directory caching manifests and signatures by digest (default: the user cache directory).
@@ -127,10 +125,10 @@ pub fn client(args: &RegistryArgs) -> Result<RegistryClient, String> {
             .join("config.json");
         p.is_file().then_some(p)
     });
-    let credentials = match config {
+    let docker = match config {
         Some(p) => {
             let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-            docker_config_credentials(&text).map_err(|e| format!("{}: {e}", p.display()))?
+            docker_config(&text).map_err(|e| format!("{}: {e}", p.display()))?
         }
         None => Default::default(),
     };
@@ -138,7 +136,9 @@ pub fn client(args: &RegistryArgs) -> Result<RegistryClient, String> {
         insecure: args.insecure_registry.clone(),
         timeout: Duration::from_secs(args.registry_timeout.max(1)),
         cache_dir: args.image_cache.clone().or_else(default_cache),
-        credentials,
+        credentials: docker.credentials,
+        helpers: docker.helpers,
+        store: docker.store,
         ..Default::default()
     }))
 }

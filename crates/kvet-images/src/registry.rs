@@ -33,8 +33,129 @@ pub enum Credentials {
     IdentityToken(String),
 }
 
-/// Reads the `auths` of a docker `config.json`: registry host → credentials. Credential
-/// helpers (`credsStore`, `credHelpers`) are not run.
+/// What a docker `config.json` says about registry credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DockerConfig {
+    /// `auths`: registry host → credentials.
+    pub credentials: HashMap<String, Credentials>,
+    /// `credHelpers`: registry host → helper (`docker-credential-<name>`).
+    pub helpers: HashMap<String, String>,
+    /// `credsStore`: the helper for every other registry.
+    pub store: Option<String>,
+}
+
+/// Reads a docker `config.json`.
+pub fn docker_config(text: &str) -> Result<DockerConfig, String> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let mut helpers = HashMap::new();
+    for (host, name) in v
+        .get("credHelpers")
+        .and_then(|h| h.as_object())
+        .into_iter()
+        .flatten()
+    {
+        if let Some(name) = name.as_str().filter(|n| !n.is_empty()) {
+            helpers.insert(registry_key(host).to_owned(), name.to_owned());
+        }
+    }
+    Ok(DockerConfig {
+        credentials: docker_config_credentials(text)?,
+        helpers,
+        store: v
+            .get("credsStore")
+            .and_then(|s| s.as_str())
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+    })
+}
+
+/// The registry host a config.json key names (`https://index.docker.io/v1/` → `docker.io`).
+fn registry_key(key: &str) -> &str {
+    let host = key
+        .trim_start_matches("https://")
+        .trim_start_matches("http://");
+    let host = host.split('/').next().unwrap_or(host);
+    // Docker Hub's credentials are filed under its old index address.
+    match host {
+        "index.docker.io" | "registry-1.docker.io" => "docker.io",
+        h => h,
+    }
+}
+
+/// Asks `docker-credential-<helper> get` for a registry's credentials, as the docker CLI does:
+/// the server address on stdin, `{"Username", "Secret"}` on stdout (`<token>` as the user name
+/// marks an identity token). `Ok(None)` when the helper has none for it.
+pub fn run_credential_helper(
+    helper: &str,
+    registry: &str,
+    timeout: Duration,
+) -> Result<Option<Credentials>, String> {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    if helper.contains(['/', '\\']) {
+        return Err(format!(
+            "credential helper name {helper:?} may not contain a path"
+        ));
+    }
+    let program = format!("docker-credential-{helper}");
+    let server = if registry == "docker.io" {
+        "https://index.docker.io/v1/"
+    } else {
+        registry
+    };
+    let mut child = Command::new(&program)
+        .arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("{program}: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(server.as_bytes());
+    }
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let _ = stdout.by_ref().take(1 << 20).read_to_end(&mut out);
+        out
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait().map_err(|e| format!("{program}: {e}"))? {
+            Some(s) => break s,
+            None if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("{program} did not answer within {timeout:?}"));
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    let out = reader.join().unwrap_or_default();
+    let text = String::from_utf8_lossy(&out);
+    if !status.success() {
+        // The helpers' protocol answers a missing entry with this text and a failure status.
+        if text.contains("credentials not found") {
+            return Ok(None);
+        }
+        return Err(format!("{program} get failed ({status}): {}", text.trim()));
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{program} answered non-JSON: {e}"))?;
+    let user = v.get("Username").and_then(|u| u.as_str()).unwrap_or("");
+    let secret = v.get("Secret").and_then(|u| u.as_str()).unwrap_or("");
+    Ok(match (user, secret) {
+        (_, "") => None,
+        ("<token>", t) => Some(Credentials::IdentityToken(t.to_owned())),
+        (u, p) => Some(Credentials::Basic {
+            username: u.to_owned(),
+            password: p.to_owned(),
+        }),
+    })
+}
+
+/// Reads the `auths` of a docker `config.json`: registry host → credentials (see
+/// [`docker_config`] for the credential helpers too).
 pub fn docker_config_credentials(text: &str) -> Result<HashMap<String, Credentials>, String> {
     let v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let mut out = HashMap::new();
@@ -42,15 +163,7 @@ pub fn docker_config_credentials(text: &str) -> Result<HashMap<String, Credentia
         return Ok(out);
     };
     for (host, entry) in auths {
-        let host = host
-            .trim_start_matches("https://")
-            .trim_start_matches("http://");
-        let host = host.split('/').next().unwrap_or(host);
-        // Docker Hub's credentials are filed under its old index address.
-        let host = match host {
-            "index.docker.io" | "registry-1.docker.io" => "docker.io",
-            h => h,
-        };
+        let host = registry_key(host);
         let s = |k: &str| {
             entry
                 .get(k)
@@ -99,6 +212,10 @@ pub struct ClientOptions {
     pub cache_dir: Option<PathBuf>,
     /// Credentials by registry host.
     pub credentials: HashMap<String, Credentials>,
+    /// Credential helpers by registry host (`credHelpers`); they win over `credentials`.
+    pub helpers: HashMap<String, String>,
+    /// The credential helper for registries without their own (`credsStore`).
+    pub store: Option<String>,
 }
 
 impl Default for ClientOptions {
@@ -110,6 +227,8 @@ impl Default for ClientOptions {
             backoff: Duration::from_millis(200),
             cache_dir: None,
             credentials: HashMap::new(),
+            helpers: HashMap::new(),
+            store: None,
         }
     }
 }
@@ -122,6 +241,8 @@ pub struct RegistryClient {
     auth: Mutex<HashMap<String, String>>,
     /// Requests sent (for benchmarks and tests).
     requests: AtomicUsize,
+    /// Credentials credential helpers gave, by registry (asked once each).
+    helped: Mutex<HashMap<String, Option<Credentials>>>,
 }
 
 struct Reply {
@@ -191,7 +312,33 @@ impl RegistryClient {
             opts,
             auth: Mutex::new(HashMap::new()),
             requests: AtomicUsize::new(0),
+            helped: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// A registry's credentials: from its credential helper (`credHelpers`, else `credsStore`),
+    /// as the docker CLI chooses, else from `auths`. A helper is asked once per registry.
+    fn credentials(&self, registry: &str) -> Result<Option<Credentials>, SourceError> {
+        let helper = self.opts.helpers.get(registry).or(self.opts.store.as_ref());
+        let Some(helper) = helper else {
+            return Ok(self.opts.credentials.get(registry).cloned());
+        };
+        if let Some(c) = self
+            .helped
+            .lock()
+            .map_err(|_| SourceError("poisoned".into()))?
+            .get(registry)
+        {
+            return Ok(c.clone());
+        }
+        let got = run_credential_helper(helper, registry, self.opts.timeout)
+            .map_err(|e| SourceError(format!("{registry}: {e}")))?;
+        // A store without an entry leaves the registry to config.json's own `auths`.
+        let got = got.or_else(|| self.opts.credentials.get(registry).cloned());
+        if let Ok(mut m) = self.helped.lock() {
+            m.insert(registry.to_owned(), got.clone());
+        }
+        Ok(got)
     }
 
     /// How many HTTP requests were sent so far.
@@ -319,7 +466,8 @@ impl RegistryClient {
         challenge: &str,
     ) -> Result<String, SourceError> {
         let (scheme, params) = parse_challenge(challenge);
-        let creds = self.opts.credentials.get(registry);
+        let creds = self.credentials(registry)?;
+        let creds = creds.as_ref();
         let basic = |u: &str, p: &str| format!("Basic {}", B64.encode(format!("{u}:{p}")));
         match scheme.as_str() {
             "basic" => match creds {

@@ -4,7 +4,7 @@
 
 use crate::digest;
 use crate::keys::PublicKey;
-use crate::rekor::LogEntry;
+use crate::rekor::{InclusionProof, LogEntry};
 use crate::source::{media, ImageSource, Manifest};
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -519,11 +519,40 @@ pub fn check_bundle(
         manifest: at.to_owned(),
         tlog: "not checked".to_owned(),
     };
-    let entry = b
-        .pointer("/verificationMaterial/tlogEntries/0")
-        .map(bundle_entry);
-    // A DSSE entry logs the envelope, not a hashedrekord: check the SET and the log key only.
-    with_tlog(ok, entry, |e| check_set(e, &opts.rekor_keys), opts)
+    let tlog = b.pointer("/verificationMaterial/tlogEntries/0");
+    let entry = tlog.map(bundle_entry);
+    let proof = tlog
+        .and_then(|t| t.get("inclusionProof"))
+        .map(InclusionProof::from_bundle);
+    // A DSSE entry logs the envelope, not a hashedrekord: the SET, the inclusion proof and the
+    // log key are checked.
+    let proved = std::cell::Cell::new(None);
+    let check =
+        |e: &LogEntry| -> Result<(), String> {
+            if !e.set.is_empty() {
+                check_set(e, &opts.rekor_keys)?;
+            }
+            match &proof {
+                Some(Ok(p)) => {
+                    p.verify(&e.body, &e.log_id, &opts.rekor_keys)?;
+                    proved.set(Some(p.tree_size));
+                }
+                Some(Err(why)) => return Err(why.clone()),
+                None if e.set.is_empty() => return Err(
+                    "its Rekor entry has neither a signed entry timestamp nor an inclusion proof"
+                        .to_owned(),
+                ),
+                None => {}
+            }
+            Ok(())
+        };
+    let mut fact = with_tlog(ok, entry, check, opts);
+    if let Some(size) = proved.get() {
+        fact.reason.push_str(&format!(
+            "; inclusion proof verified against the log's signed checkpoint (tree size {size})"
+        ));
+    }
+    fact
 }
 
 fn check_set(e: &LogEntry, rekor_keys: &[PublicKey]) -> Result<(), String> {
@@ -566,6 +595,11 @@ fn bundle_entry(t: &Value) -> Result<LogEntry, String> {
             .map(|b| format!("{b:02x}"))
             .collect(),
         log_index: int("/logIndex")?,
-        set: b64("/inclusionPromise/signedEntryTimestamp")?,
+        // Bundles with an inclusion proof may leave the promise out.
+        set: if t.pointer("/inclusionPromise").is_some() || t.get("inclusionProof").is_none() {
+            b64("/inclusionPromise/signedEntryTimestamp")?
+        } else {
+            Vec::new()
+        },
     })
 }

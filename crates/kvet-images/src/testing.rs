@@ -346,6 +346,86 @@ pub fn sign_bundle(
     key: &TestKey,
     log: Option<&TestKey>,
 ) -> Vec<u8> {
+    serde_json::to_vec(&bundle_value(repo_name, image_digest, key, log)).unwrap_or_default()
+}
+
+/// Like [`sign_bundle`], with an inclusion proof of the entry at `index` in a log of `size`
+/// entries and the log's signed checkpoint; `promise: false` leaves out the SET, as bundles
+/// with a proof may.
+pub fn sign_bundle_with_proof(
+    repo_name: &str,
+    image_digest: &str,
+    key: &TestKey,
+    log: &TestKey,
+    index: u64,
+    size: u64,
+    promise: bool,
+) -> Value {
+    let mut b = bundle_value(repo_name, image_digest, key, Some(log));
+    if let Some(t) = b
+        .pointer_mut("/verificationMaterial/tlogEntries/0")
+        .and_then(Value::as_object_mut)
+    {
+        let body = t
+            .get("canonicalizedBody")
+            .and_then(Value::as_str)
+            .and_then(|s| B64.decode(s).ok())
+            .unwrap_or_default();
+        t.insert(
+            "inclusionProof".into(),
+            log.inclusion_proof(&body, index, size),
+        );
+        if !promise {
+            t.remove("inclusionPromise");
+        }
+    }
+    b
+}
+
+/// The RFC 6962 root of a tree of leaf hashes.
+pub fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    use sha2::Digest as _;
+    match leaves.len() {
+        0 => sha2::Sha256::digest(b"").into(),
+        1 => leaves[0],
+        n => {
+            let k = split_point(n);
+            crate::rekor::node_hash(&merkle_root(&leaves[..k]), &merkle_root(&leaves[k..]))
+        }
+    }
+}
+
+/// The RFC 6962 audit path of leaf `m`.
+pub fn merkle_path(m: usize, leaves: &[[u8; 32]]) -> Vec<Vec<u8>> {
+    let n = leaves.len();
+    if n <= 1 {
+        return Vec::new();
+    }
+    let k = split_point(n);
+    let (mut path, sibling) = if m < k {
+        (merkle_path(m, &leaves[..k]), merkle_root(&leaves[k..]))
+    } else {
+        (merkle_path(m - k, &leaves[k..]), merkle_root(&leaves[..k]))
+    };
+    path.push(sibling.to_vec());
+    path
+}
+
+/// The largest power of two below `n`.
+fn split_point(n: usize) -> usize {
+    let mut k = 1;
+    while k * 2 < n {
+        k *= 2;
+    }
+    k
+}
+
+fn bundle_value(
+    repo_name: &str,
+    image_digest: &str,
+    key: &TestKey,
+    log: Option<&TestKey>,
+) -> Value {
     let statement = json!({
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": repo_name, "digest": {"sha256": image_digest.trim_start_matches("sha256:")}}],
@@ -368,12 +448,11 @@ pub fn sign_bundle(
             "canonicalizedBody": B64.encode(&body),
         }]);
     }
-    serde_json::to_vec(&json!({
+    json!({
         "mediaType": media::SIGSTORE_BUNDLE,
         "verificationMaterial": material,
         "dsseEnvelope": {"payload": B64.encode(&payload), "payloadType": IN_TOTO, "signatures": [{"sig": B64.encode(&sig), "keyid": ""}]},
-    }))
-    .unwrap_or_default()
+    })
 }
 
 fn hex_bytes(h: &str) -> Vec<u8> {
@@ -449,6 +528,32 @@ impl TestKey {
         };
         e.set = self.sign(&e.signed_bytes());
         e
+    }
+
+    /// As a Rekor log of `size` entries holding `body` at `index` (the others made up): a
+    /// bundle's `inclusionProof`, with this key's signed checkpoint.
+    pub fn inclusion_proof(&self, body: &[u8], index: u64, size: u64) -> Value {
+        let leaves: Vec<[u8; 32]> = (0..size)
+            .map(|i| {
+                if i == index {
+                    crate::rekor::leaf_hash(body)
+                } else {
+                    crate::rekor::leaf_hash(format!("entry {i}").as_bytes())
+                }
+            })
+            .collect();
+        let root = merkle_root(&leaves);
+        let path = merkle_path(index as usize, &leaves);
+        let note = format!("kvet.test - 1\n{size}\n{}\n", B64.encode(root));
+        let mut sig = hex_bytes(&self.fingerprint()[7..15]);
+        sig.extend(self.sign(note.as_bytes()));
+        json!({
+            "logIndex": index.to_string(),
+            "treeSize": size.to_string(),
+            "rootHash": B64.encode(root),
+            "hashes": path.iter().map(|h| B64.encode(h)).collect::<Vec<_>>(),
+            "checkpoint": {"envelope": format!("{note}\n\u{2014} kvet.test {}\n", B64.encode(sig))},
+        })
     }
 
     /// As a Rekor log: cosign's `dev.sigstore.cosign/bundle` annotation for a `hashedrekord`

@@ -49,6 +49,76 @@ pub struct KeyArgs {
     /// Count a signature only with a Rekor entry that verifies against --rekor-key.
     #[arg(long)]
     pub rekor_bundle_required: bool,
+    /// Trusted Fulcio root (and intermediate) certificates, PEM, for keyless signatures
+    /// (repeatable; needs --rekor-key, since the log dates the signature).
+    #[arg(long, value_name = "PATH")]
+    pub fulcio_root: Vec<PathBuf>,
+    /// Keyless signer accepted: the certificate's email or URI, exactly.
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// Keyless signer accepted: a regular expression matching the email or URI.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer the keyless signer's certificate must name, exactly.
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// The OIDC issuer the certificate must name, as a regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+}
+
+/// The keyless settings the flags give, if any: roots and one accepted identity, as cosign's
+/// flags give them.
+fn keyless_options(args: &KeyArgs) -> Result<Option<kvet_images::keyless::Keyless>, String> {
+    use kvet_images::keyless::{Identity, Keyless, Matcher};
+    let matcher = |exact: &Option<String>, re: &Option<String>, what: &str| match (exact, re) {
+        (Some(e), _) => Ok(Some(Matcher::Exact(e.clone()))),
+        (None, Some(r)) => Matcher::regex(r)
+            .map(Some)
+            .map_err(|e| format!("--{what}-regexp: {e}")),
+        (None, None) => Ok(None),
+    };
+    let subject = matcher(
+        &args.certificate_identity,
+        &args.certificate_identity_regexp,
+        "certificate-identity",
+    )?;
+    let issuer = matcher(
+        &args.certificate_oidc_issuer,
+        &args.certificate_oidc_issuer_regexp,
+        "certificate-oidc-issuer",
+    )?;
+    if args.fulcio_root.is_empty() && subject.is_none() && issuer.is_none() {
+        return Ok(None);
+    }
+    let (Some(subject), Some(issuer)) = (subject, issuer) else {
+        return Err("keyless verification needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]".to_owned());
+    };
+    if args.fulcio_root.is_empty() {
+        return Err("keyless verification needs --fulcio-root".to_owned());
+    }
+    if args.rekor_key.is_empty() {
+        return Err(
+            "keyless verification needs --rekor-key: the log entry dates the signature".to_owned(),
+        );
+    }
+    let mut roots = Vec::new();
+    for p in &args.fulcio_root {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        roots.extend(Keyless::roots_from_pem(&text).map_err(|e| format!("{}: {e}", p.display()))?);
+    }
+    Ok(Some(Keyless {
+        identities: vec![Identity { subject, issuer }],
+        roots,
+    }))
 }
 
 /// The image flags of `kvet check`.
@@ -176,6 +246,7 @@ pub fn verify_options(args: &KeyArgs) -> Result<VerifyOptions, String> {
         keys,
         rekor_keys,
         rekor_required: args.rekor_bundle_required,
+        keyless: keyless_options(args)?,
     })
 }
 
@@ -218,11 +289,15 @@ pub fn prepare(
             rendered: None,
         }]
     };
-    let opts = verify_options(&args.keys).map_err(|e| problem("--cosign-key", e))?;
-    if online && opts.keys.is_empty() && sets.iter().any(|s| s == "image-signed") {
+    let opts = verify_options(&args.keys).map_err(|e| problem("image verification flags", e))?;
+    if online
+        && opts.keys.is_empty()
+        && opts.keyless.is_none()
+        && sets.iter().any(|s| s == "image-signed")
+    {
         return Err(problem(
             "--cosign-key",
-            "image-signed verifies signatures against the keys given with --cosign-key; give at least one".to_owned(),
+            "image-signed needs --cosign-key, or --fulcio-root with --certificate-identity (keyless)".to_owned(),
         ));
     }
     let images = image_references(files);

@@ -180,10 +180,54 @@ fn check_verifies_images_against_the_registry() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("image-signed verifies signatures against the keys given with --cosign-key; give at least one"),
+        String::from_utf8_lossy(&o.stdout).contains("image-signed needs --cosign-key, or --fulcio-root with --certificate-identity (keyless)"),
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
+    // Keyless flags come as cosign's do: identity and issuer together, with roots and the
+    // Rekor key that dates signatures.
+    for (flags, want) in [
+        (
+            vec!["--certificate-identity", "ci@example.com"],
+            "needs both --certificate-identity[-regexp] and --certificate-oidc-issuer[-regexp]",
+        ),
+        (
+            vec![
+                "--certificate-identity",
+                "ci@example.com",
+                "--certificate-oidc-issuer",
+                "https://x",
+            ],
+            "keyless verification needs --fulcio-root",
+        ),
+        (
+            vec![
+                "--certificate-identity-regexp",
+                "(",
+                "--certificate-oidc-issuer",
+                "https://x",
+            ],
+            "--certificate-identity-regexp: regex parse error",
+        ),
+        (
+            vec![
+                "--certificate-identity",
+                "a",
+                "--certificate-oidc-issuer",
+                "https://x",
+                "--fulcio-root",
+                "deploy.yaml",
+            ],
+            "keyless verification needs --rekor-key",
+        ),
+    ] {
+        let mut args = vec!["check", "-o", "json", "deploy.yaml", "--verify-images"];
+        args.extend(flags);
+        let o = kvet(d, &args);
+        assert_eq!(o.status.code(), Some(2));
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(out.contains(want), "{want}: {out}");
+    }
     // A key file that is not a key is a usage error.
     std::fs::write(d.join("bad.pub"), "nope").unwrap();
     let o = kvet(

@@ -17,6 +17,8 @@ pub const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 pub const REKOR_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
 /// The annotation holding a Fulcio certificate (keyless signatures).
 pub const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+/// The annotation holding the certificates between a Fulcio certificate and its root.
+pub const CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
 /// The `critical.type` of a simple-signing payload.
 pub const SIMPLE_SIGNING_TYPE: &str = "cosign container image signature";
 /// The in-toto predicate type cosign v3 signs images with.
@@ -37,6 +39,8 @@ pub struct VerifyOptions {
     pub rekor_keys: Vec<PublicKey>,
     /// A signature counts only with a Rekor entry that verifies.
     pub rekor_required: bool,
+    /// Accepted keyless signers and trusted Fulcio roots.
+    pub keyless: Option<crate::keyless::Keyless>,
 }
 
 /// One signature found for an image, and the verdict on it.
@@ -251,9 +255,28 @@ fn legacy(
         let payload = source
             .blob(registry, repository, layer_digest)
             .map_err(|e| e.0)?;
+        if let (None, Some(cert), Some(k)) = (
+            signer(opts, &payload, &sig),
+            ann(CERTIFICATE_ANNOTATION),
+            &opts.keyless,
+        ) {
+            let entry = ann(REKOR_ANNOTATION).map(LogEntry::from_cosign_annotation);
+            out.push(keyless_legacy(
+                k,
+                cert,
+                ann(CHAIN_ANNOTATION),
+                &payload,
+                &sig,
+                entry,
+                opts,
+                at,
+                |p| check_simple_signing(p, name, image_digest),
+            ));
+            continue;
+        }
         let Some(key) = signer(opts, &payload, &sig) else {
             let keyless = if ann(CERTIFICATE_ANNOTATION).is_some() {
-                " (it carries a Fulcio certificate: keyless verification is not supported)"
+                " (it carries a Fulcio certificate: give --fulcio-root, --certificate-identity and --certificate-oidc-issuer to verify it keyless)"
             } else {
                 ""
             };
@@ -293,6 +316,81 @@ fn legacy(
         out.push(fact);
     }
     Ok(())
+}
+
+/// Verifies a legacy signature made with a Fulcio certificate: the signature with the
+/// certificate's key, the Rekor entry (which dates the signature), the certificate at that
+/// date, then the payload.
+#[allow(clippy::too_many_arguments)]
+fn keyless_legacy(
+    k: &crate::keyless::Keyless,
+    cert_pem: &str,
+    chain_pem: Option<&str>,
+    payload: &[u8],
+    sig: &[u8],
+    entry: Option<Result<LogEntry, String>>,
+    opts: &VerifyOptions,
+    at: &str,
+    check_payload: impl Fn(&[u8]) -> Result<(), String>,
+) -> SignatureFact {
+    use crate::keyless::{certificate_key, parse_certificate, verify_certificate};
+    let fail_k = |why: String| fail("cosign", at, format!("keyless signature: {why}"));
+    let leaf = match parse_certificate(cert_pem.as_bytes()) {
+        Ok(c) => c,
+        Err(e) => return fail_k(e),
+    };
+    let chain = match chain_pem {
+        Some(p) if !p.trim().is_empty() => {
+            match x509_cert::Certificate::load_pem_chain(p.as_bytes()) {
+                Ok(c) => c,
+                Err(e) => return fail_k(format!("certificate chain is not valid PEM: {e}")),
+            }
+        }
+        _ => Vec::new(),
+    };
+    let key = match certificate_key(&leaf, "certificate") {
+        Ok(k) => k,
+        Err(e) => return fail_k(e),
+    };
+    if !key.verify(payload, sig) {
+        return fail_k("signature does not verify with its certificate's key".to_owned());
+    }
+    // The certificate lives minutes; only the log says when the signature was made.
+    let e = match entry {
+        None => return fail_k("it has no Rekor entry, so when it was made is unknown".to_owned()),
+        Some(Err(e)) => return fail_k(e),
+        Some(Ok(e)) => e,
+    };
+    if opts.rekor_keys.is_empty() {
+        return fail_k(format!(
+            "no Rekor key was configured to check its entry (log index {}), which dates it",
+            e.log_index
+        ));
+    }
+    if let Err(why) = e.verify(&opts.rekor_keys, payload, sig, &key) {
+        return fail_k(why);
+    }
+    let signer = match verify_certificate(&leaf, &chain, k, e.integrated_time) {
+        Ok(s) => s,
+        Err(why) => return fail_k(why),
+    };
+    if let Err(why) = check_payload(payload) {
+        return SignatureFact {
+            key_id: signer.subject.clone(),
+            ..fail("cosign", at, why)
+        };
+    }
+    SignatureFact {
+        key_id: signer.subject.clone(),
+        verified: true,
+        reason: format!(
+            "cosign keyless signature by {} (issuer {}) verified; certificate chains to {}; Rekor entry verified offline (log index {})",
+            signer.subject, signer.issuer, signer.root, e.log_index
+        ),
+        kind: "cosign".to_owned(),
+        manifest: at.to_owned(),
+        tlog: "verified".to_owned(),
+    }
 }
 
 /// Checks a simple-signing payload names this image: type, digest and repository.
@@ -386,7 +484,8 @@ fn bundle(
     Ok(check_bundle(&blob, image_digest, opts, at))
 }
 
-/// Verifies a Sigstore bundle (v0.3, key-based, DSSE with cosign's sign predicate).
+/// Verifies a Sigstore bundle (v0.3, DSSE with cosign's sign predicate), signed with a
+/// configured key or, keyless, with a Fulcio certificate.
 pub fn check_bundle(
     blob: &[u8],
     image_digest: &str,
@@ -400,14 +499,12 @@ pub fn check_bundle(
     if !mt.starts_with("application/vnd.dev.sigstore.bundle") {
         return fail("bundle", at, format!("bundle has media type {mt:?}"));
     }
-    if b.pointer("/verificationMaterial/certificate").is_some()
-        || b.pointer("/verificationMaterial/x509CertificateChain")
-            .is_some()
-    {
+    let certs = bundle_certificates(&b);
+    if !certs.is_empty() && opts.keyless.is_none() {
         return fail(
             "bundle",
             at,
-            "bundle is signed with a Fulcio certificate: keyless verification is not supported"
+            "bundle is signed with a Fulcio certificate: give --fulcio-root, --certificate-identity and --certificate-oidc-issuer to verify it keyless"
                 .to_owned(),
         );
     }
@@ -434,25 +531,21 @@ pub fn check_bundle(
         );
     };
     let signed = pae(payload_type, &payload);
-    let mut found = None;
-    for s in env
+    let sigs: Vec<Vec<u8>> = env
         .get("signatures")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-    {
-        if let Some(sig) = s
-            .get("sig")
-            .and_then(Value::as_str)
-            .and_then(|x| B64.decode(x).ok())
-        {
-            if let Some(k) = signer(opts, &signed, &sig) {
-                found = Some(k);
-                break;
-            }
-        }
+        .filter_map(|s| s.get("sig").and_then(Value::as_str))
+        .filter_map(|x| B64.decode(x).ok())
+        .collect();
+    let tlog = b.pointer("/verificationMaterial/tlogEntries/0");
+    if let (Some(k), false) = (&opts.keyless, certs.is_empty()) {
+        return keyless_bundle(k, &certs, &signed, &sigs, tlog, opts, at, || {
+            check_statement(payload_type, &payload, image_digest)
+        });
     }
-    let Some(key) = found else {
+    let Some(key) = sigs.iter().find_map(|sig| signer(opts, &signed, sig)) else {
         return fail(
             "bundle",
             at,
@@ -462,35 +555,96 @@ pub fn check_bundle(
             ),
         );
     };
-    let with_key = |f: SignatureFact| SignatureFact {
+    if let Err(why) = check_statement(payload_type, &payload, image_digest) {
+        return SignatureFact {
+            key_id: key.id.clone(),
+            ..fail("bundle", at, why)
+        };
+    }
+    let ok = SignatureFact {
         key_id: key.id.clone(),
-        ..f
+        verified: true,
+        reason: format!("Sigstore bundle signature by key {} verified", key.id),
+        kind: "bundle".to_owned(),
+        manifest: at.to_owned(),
+        tlog: "not checked".to_owned(),
     };
-    if payload_type != IN_TOTO {
-        return with_key(fail(
-            "bundle",
-            at,
-            format!("DSSE payload type is {payload_type:?}, not {IN_TOTO:?}"),
+    let entry = tlog.map(bundle_entry);
+    let proof = tlog
+        .and_then(|t| t.get("inclusionProof"))
+        .map(InclusionProof::from_bundle);
+    // A DSSE entry logs the envelope, not a hashedrekord: the SET, the inclusion proof and the
+    // log key are checked.
+    let proved = std::cell::Cell::new(None);
+    let check = |e: &LogEntry| -> Result<(), String> {
+        check_entry(e, proof.as_ref(), &opts.rekor_keys).map(|size| proved.set(size))
+    };
+    let mut fact = with_tlog(ok, entry, check, opts);
+    if let Some(size) = proved.get() {
+        fact.reason.push_str(&format!(
+            "; inclusion proof verified against the log's signed checkpoint (tree size {size})"
         ));
     }
-    let Some(stmt) = json_of(&payload) else {
-        return with_key(fail(
-            "bundle",
-            at,
-            "in-toto statement is not JSON".to_owned(),
+    fact
+}
+
+/// Checks a bundle's log entry: its SET when present, its inclusion proof when present (one of
+/// them must be). Returns the checkpoint's tree size when a proof was verified.
+fn check_entry(
+    e: &LogEntry,
+    proof: Option<&Result<InclusionProof, String>>,
+    rekor_keys: &[PublicKey],
+) -> Result<Option<u64>, String> {
+    if !e.set.is_empty() {
+        check_set(e, rekor_keys)?;
+    }
+    match proof {
+        Some(Ok(p)) => {
+            p.verify(&e.body, &e.log_id, rekor_keys)?;
+            Ok(Some(p.tree_size))
+        }
+        Some(Err(why)) => Err(why.clone()),
+        None if e.set.is_empty() => Err(
+            "its Rekor entry has neither a signed entry timestamp nor an inclusion proof"
+                .to_owned(),
+        ),
+        None => Ok(None),
+    }
+}
+
+/// The certificates of a bundle's verification material (signer first), DER.
+fn bundle_certificates(b: &Value) -> Vec<Vec<u8>> {
+    let der = |v: &Value| {
+        v.pointer("/rawBytes")
+            .and_then(Value::as_str)
+            .and_then(|s| B64.decode(s).ok())
+    };
+    if let Some(c) = b.pointer("/verificationMaterial/certificate") {
+        return der(c).into_iter().collect();
+    }
+    b.pointer("/verificationMaterial/x509CertificateChain/certificates")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(der).collect())
+        .unwrap_or_default()
+}
+
+/// Checks a DSSE payload is cosign's signature statement for this image.
+fn check_statement(payload_type: &str, payload: &[u8], image_digest: &str) -> Result<(), String> {
+    if payload_type != IN_TOTO {
+        return Err(format!(
+            "DSSE payload type is {payload_type:?}, not {IN_TOTO:?}"
         ));
+    }
+    let Some(stmt) = json_of(payload) else {
+        return Err("in-toto statement is not JSON".to_owned());
     };
     let predicate = stmt
         .get("predicateType")
         .and_then(Value::as_str)
         .unwrap_or("");
     if predicate != SIGN_PREDICATE {
-        return with_key(fail(
-            "bundle",
-            at,
-            format!(
-                "bundle is an attestation of {predicate:?}, not a signature ({SIGN_PREDICATE})"
-            ),
+        return Err(format!(
+            "bundle is an attestation of {predicate:?}, not a signature ({SIGN_PREDICATE})"
         ));
     }
     let hex = image_digest.strip_prefix("sha256:").unwrap_or("");
@@ -505,54 +659,90 @@ pub fn check_bundle(
             .pointer("/subject/0/digest/sha256")
             .and_then(Value::as_str)
             .unwrap_or("");
-        return with_key(fail(
-            "bundle",
-            at,
-            format!("signature is for sha256:{other}, not this image's digest {image_digest}"),
+        return Err(format!(
+            "signature is for sha256:{other}, not this image's digest {image_digest}"
         ));
     }
-    let ok = SignatureFact {
-        key_id: key.id.clone(),
-        verified: true,
-        reason: format!("Sigstore bundle signature by key {} verified", key.id),
-        kind: "bundle".to_owned(),
-        manifest: at.to_owned(),
-        tlog: "not checked".to_owned(),
+    Ok(())
+}
+
+/// A keyless bundle: the DSSE signature with the certificate's key, the log entry (its SET
+/// dates the signature), the certificate at that date, then the statement.
+#[allow(clippy::too_many_arguments)]
+fn keyless_bundle(
+    k: &crate::keyless::Keyless,
+    certs: &[Vec<u8>],
+    signed: &[u8],
+    sigs: &[Vec<u8>],
+    tlog: Option<&Value>,
+    opts: &VerifyOptions,
+    at: &str,
+    check: impl Fn() -> Result<(), String>,
+) -> SignatureFact {
+    use crate::keyless::{certificate_key, parse_certificate, verify_certificate};
+    let fail_k = |why: String| fail("bundle", at, format!("keyless signature: {why}"));
+    let mut parsed = Vec::new();
+    for c in certs {
+        match parse_certificate(c) {
+            Ok(c) => parsed.push(c),
+            Err(e) => return fail_k(e),
+        }
+    }
+    let Some((leaf, chain)) = parsed.split_first() else {
+        return fail_k("bundle has no certificate".to_owned());
     };
-    let tlog = b.pointer("/verificationMaterial/tlogEntries/0");
-    let entry = tlog.map(bundle_entry);
+    let key = match certificate_key(leaf, "certificate") {
+        Ok(k) => k,
+        Err(e) => return fail_k(e),
+    };
+    if !sigs.iter().any(|s| key.verify(signed, s)) {
+        return fail_k("DSSE signature does not verify with its certificate's key".to_owned());
+    }
+    let e = match tlog.map(bundle_entry) {
+        None => return fail_k("it has no Rekor entry, so when it was made is unknown".to_owned()),
+        Some(Err(e)) => return fail_k(e),
+        Some(Ok(e)) => e,
+    };
+    if e.set.is_empty() {
+        return fail_k(
+            "its Rekor entry has no signed entry timestamp, so when it was made is unknown"
+                .to_owned(),
+        );
+    }
     let proof = tlog
         .and_then(|t| t.get("inclusionProof"))
         .map(InclusionProof::from_bundle);
-    // A DSSE entry logs the envelope, not a hashedrekord: the SET, the inclusion proof and the
-    // log key are checked.
-    let proved = std::cell::Cell::new(None);
-    let check =
-        |e: &LogEntry| -> Result<(), String> {
-            if !e.set.is_empty() {
-                check_set(e, &opts.rekor_keys)?;
-            }
-            match &proof {
-                Some(Ok(p)) => {
-                    p.verify(&e.body, &e.log_id, &opts.rekor_keys)?;
-                    proved.set(Some(p.tree_size));
-                }
-                Some(Err(why)) => return Err(why.clone()),
-                None if e.set.is_empty() => return Err(
-                    "its Rekor entry has neither a signed entry timestamp nor an inclusion proof"
-                        .to_owned(),
-                ),
-                None => {}
-            }
-            Ok(())
+    let proved = match check_entry(&e, proof.as_ref(), &opts.rekor_keys) {
+        Ok(p) => p,
+        Err(why) => return fail_k(why),
+    };
+    let signer = match verify_certificate(leaf, chain, k, e.integrated_time) {
+        Ok(s) => s,
+        Err(why) => return fail_k(why),
+    };
+    if let Err(why) = check() {
+        return SignatureFact {
+            key_id: signer.subject.clone(),
+            ..fail("bundle", at, why)
         };
-    let mut fact = with_tlog(ok, entry, check, opts);
-    if let Some(size) = proved.get() {
-        fact.reason.push_str(&format!(
+    }
+    let mut reason = format!(
+        "Sigstore bundle keyless signature by {} (issuer {}) verified; certificate chains to {}; Rekor entry verified offline (log index {})",
+        signer.subject, signer.issuer, signer.root, e.log_index
+    );
+    if let Some(size) = proved {
+        reason.push_str(&format!(
             "; inclusion proof verified against the log's signed checkpoint (tree size {size})"
         ));
     }
-    fact
+    SignatureFact {
+        key_id: signer.subject,
+        verified: true,
+        reason,
+        kind: "bundle".to_owned(),
+        manifest: at.to_owned(),
+        tlog: "verified".to_owned(),
+    }
 }
 
 fn check_set(e: &LogEntry, rekor_keys: &[PublicKey]) -> Result<(), String> {

@@ -16,6 +16,7 @@ pub struct PublicKey {
 #[derive(Clone)]
 enum KeyKind {
     P256(p256::ecdsa::VerifyingKey),
+    P384(p384::ecdsa::VerifyingKey),
     Ed25519(ed25519_dalek::VerifyingKey),
     Rsa(rsa::RsaPublicKey),
 }
@@ -48,24 +49,9 @@ fn pem_block(pem: &str, label: &str) -> Option<Vec<u8>> {
 impl PublicKey {
     /// Reads a PEM public key (`PUBLIC KEY`: P-256, Ed25519 or RSA; `RSA PUBLIC KEY`).
     pub fn from_pem(id: &str, pem: &str) -> Result<PublicKey, String> {
-        use p256::pkcs8::DecodePublicKey;
         let fail = |why: &str| Err(format!("key {id}: {why}"));
         if let Some(der) = pem_block(pem, "PUBLIC KEY") {
-            let fingerprint = crate::digest::sha256(&der);
-            let kind = if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_der(&der) {
-                KeyKind::P256(k)
-            } else if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_der(&der) {
-                KeyKind::Ed25519(k)
-            } else if let Ok(k) = rsa::RsaPublicKey::from_public_key_der(&der) {
-                KeyKind::Rsa(k)
-            } else {
-                return fail("not an ECDSA P-256, Ed25519 or RSA public key");
-            };
-            return Ok(PublicKey {
-                id: id.to_owned(),
-                fingerprint,
-                kind,
-            });
+            return PublicKey::from_spki_der(id, &der);
         }
         if let Some(der) = pem_block(pem, "RSA PUBLIC KEY") {
             use rsa::pkcs1::DecodeRsaPublicKey;
@@ -85,21 +71,63 @@ impl PublicKey {
         fail("no PEM public key found (expected -----BEGIN PUBLIC KEY-----)")
     }
 
-    /// `ecdsa-p256`, `ed25519` or `rsa`.
+    /// Reads a DER SubjectPublicKeyInfo (ECDSA P-256 or P-384, Ed25519, RSA).
+    pub fn from_spki_der(id: &str, der: &[u8]) -> Result<PublicKey, String> {
+        use p256::pkcs8::DecodePublicKey;
+        let fingerprint = crate::digest::sha256(der);
+        let kind = if let Ok(k) = p256::ecdsa::VerifyingKey::from_public_key_der(der) {
+            KeyKind::P256(k)
+        } else if let Ok(k) = p384::ecdsa::VerifyingKey::from_public_key_der(der) {
+            KeyKind::P384(k)
+        } else if let Ok(k) = ed25519_dalek::VerifyingKey::from_public_key_der(der) {
+            KeyKind::Ed25519(k)
+        } else if let Ok(k) = rsa::RsaPublicKey::from_public_key_der(der) {
+            KeyKind::Rsa(k)
+        } else {
+            return Err(format!(
+                "key {id}: not an ECDSA P-256 or P-384, Ed25519 or RSA public key"
+            ));
+        };
+        Ok(PublicKey {
+            id: id.to_owned(),
+            fingerprint,
+            kind,
+        })
+    }
+
+    /// Checks an ECDSA signature (ASN.1 DER) over a message digest, for certificate chains
+    /// (P-256 or P-384 issuers, any SHA-2 digest).
+    pub fn verify_prehash(&self, digest: &[u8], signature: &[u8]) -> bool {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        match &self.kind {
+            KeyKind::P256(k) => p256::ecdsa::DerSignature::try_from(signature)
+                .is_ok_and(|s| k.verify_prehash(digest, &s).is_ok()),
+            KeyKind::P384(k) => p384::ecdsa::DerSignature::try_from(signature)
+                .is_ok_and(|s| k.verify_prehash(digest, &s).is_ok()),
+            _ => false,
+        }
+    }
+
+    /// `ecdsa-p256`, `ecdsa-p384`, `ed25519` or `rsa`.
     pub fn algorithm(&self) -> &'static str {
         match self.kind {
             KeyKind::P256(_) => "ecdsa-p256",
+            KeyKind::P384(_) => "ecdsa-p384",
             KeyKind::Ed25519(_) => "ed25519",
             KeyKind::Rsa(_) => "rsa",
         }
     }
 
     /// Whether `signature` is this key's signature of `message`, as sigstore's verifiers
-    /// check it: ECDSA (ASN.1 DER) and RSA PKCS#1 v1.5 over SHA-256, Ed25519 over the message.
+    /// check it: ECDSA (ASN.1 DER; P-256 over SHA-256, P-384 over SHA-384) and RSA PKCS#1 v1.5
+    /// over SHA-256, Ed25519 over the message.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         use p256::ecdsa::signature::Verifier;
         match &self.kind {
             KeyKind::P256(k) => p256::ecdsa::DerSignature::try_from(signature)
+                .is_ok_and(|s| k.verify(message, &s).is_ok()),
+            // P-384 keys sign SHA-384 digests in sigstore.
+            KeyKind::P384(k) => p384::ecdsa::DerSignature::try_from(signature)
                 .is_ok_and(|s| k.verify(message, &s).is_ok()),
             KeyKind::Ed25519(k) => ed25519_dalek::Signature::from_slice(signature)
                 .is_ok_and(|s| k.verify(message, &s).is_ok()),
@@ -136,7 +164,7 @@ mod tests {
                 "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"
             )
             .unwrap_err(),
-            "key k: not an ECDSA P-256, Ed25519 or RSA public key"
+            "key k: not an ECDSA P-256 or P-384, Ed25519 or RSA public key"
         );
     }
 }

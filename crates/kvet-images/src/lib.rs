@@ -8,6 +8,7 @@ pub mod cosign;
 pub mod digest;
 pub mod evidence;
 pub mod facts;
+pub mod keyless;
 pub mod keys;
 pub mod reference;
 #[cfg(feature = "registry")]

@@ -121,7 +121,15 @@ impl LogEntry {
             .and_then(Value::as_str)
             .and_then(|s| B64.decode(s).ok())
             .and_then(|pem| {
-                PublicKey::from_pem("rekor-entry", &String::from_utf8_lossy(&pem)).ok()
+                let pem = String::from_utf8_lossy(&pem).into_owned();
+                // Keyless entries log the signer's certificate instead of a key.
+                if pem.contains("BEGIN CERTIFICATE") {
+                    crate::keyless::parse_certificate(pem.as_bytes())
+                        .and_then(|c| crate::keyless::certificate_key(&c, "rekor-entry"))
+                        .ok()
+                } else {
+                    PublicKey::from_pem("rekor-entry", &pem).ok()
+                }
             });
         if logged_key.is_none_or(|k| k.fingerprint != signer.fingerprint) {
             return Err("Rekor entry logs a different public key".to_owned());

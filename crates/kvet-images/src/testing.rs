@@ -382,6 +382,40 @@ pub fn sign_bundle_with_proof(
     b
 }
 
+/// A keyless cosign v3 bundle: signed with `key`, whose Fulcio-style certificate (DER) is
+/// `certificate`, logged by `log` at `integrated_time`.
+pub fn sign_bundle_keyless(
+    repo_name: &str,
+    image_digest: &str,
+    key: &TestKey,
+    certificate: &[u8],
+    log: &TestKey,
+    integrated_time: i64,
+) -> Vec<u8> {
+    let mut b = bundle_value(repo_name, image_digest, key, Some(log));
+    b["verificationMaterial"]["certificate"] = json!({"rawBytes": B64.encode(certificate)});
+    if let Some(m) = b["verificationMaterial"].as_object_mut() {
+        m.remove("publicKey");
+    }
+    if let Some(t) = b
+        .pointer_mut("/verificationMaterial/tlogEntries/0")
+        .and_then(Value::as_object_mut)
+    {
+        let body = t
+            .get("canonicalizedBody")
+            .and_then(Value::as_str)
+            .and_then(|s| B64.decode(s).ok())
+            .unwrap_or_default();
+        let e = log.log_entry(&body, integrated_time, 7);
+        t.insert("integratedTime".into(), json!(integrated_time.to_string()));
+        t.insert(
+            "inclusionPromise".into(),
+            json!({"signedEntryTimestamp": B64.encode(&e.set)}),
+        );
+    }
+    serde_json::to_vec(&b).unwrap_or_default()
+}
+
 /// The RFC 6962 root of a tree of leaf hashes.
 pub fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
     use sha2::Digest as _;
@@ -556,6 +590,15 @@ impl TestKey {
         })
     }
 
+    /// The private key as PKCS#8 PEM (for making certificates of it).
+    pub fn private_pem(&self) -> String {
+        use p256::pkcs8::EncodePrivateKey;
+        self.0
+            .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    }
+
     /// As a Rekor log: cosign's `dev.sigstore.cosign/bundle` annotation for a `hashedrekord`
     /// of `payload` signed with `signature` by `signer`.
     pub fn rekor_annotation(
@@ -564,17 +607,29 @@ impl TestKey {
         signature: &[u8],
         signer: &TestKey,
     ) -> (&'static str, String) {
+        self.rekor_annotation_pem(payload, signature, &signer.public_pem(), 1_700_000_000)
+    }
+
+    /// Like [`TestKey::rekor_annotation`], logging `pem` (a public key, or the signer's
+    /// certificate for keyless signatures) at `integrated_time`.
+    pub fn rekor_annotation_pem(
+        &self,
+        payload: &[u8],
+        signature: &[u8],
+        pem: &str,
+        integrated_time: i64,
+    ) -> (&'static str, String) {
         let body = json!({
             "apiVersion": "0.0.1",
             "kind": "hashedrekord",
             "spec": {
                 "data": {"hash": {"algorithm": "sha256", "value": &digest::sha256(payload)[7..]}},
-                "signature": {"content": B64.encode(signature), "publicKey": {"content": B64.encode(signer.public_pem())}},
+                "signature": {"content": B64.encode(signature), "publicKey": {"content": B64.encode(pem)}},
             },
         });
         let e = self.log_entry(
             &serde_json::to_vec(&body).unwrap_or_default(),
-            1_700_000_000,
+            integrated_time,
             42,
         );
         let annotation = json!({

@@ -39,6 +39,7 @@ fn verify(bundle: &Value, rekor: &TestKey, required: bool) -> kvet_images::Signa
         keys: vec![TestKey::new("signer").public("team")],
         rekor_keys: vec![rekor.public("rekor")],
         rekor_required: required,
+        ..Default::default()
     };
     check_bundle(
         &serde_json::to_vec(bundle).unwrap(),

@@ -317,7 +317,7 @@ pub fn prepare(
 
 /// `kvet images fetch`.
 pub fn run_fetch(args: FetchArgs) -> ExitCode {
-    let (files, problems) = crate::load(&args.paths, &ChartOptions::default());
+    let (files, problems) = crate::load(&args.paths, &ChartOptions::default(), None);
     for p in &problems {
         eprintln!("kvet: {}: {}", p.location.file, p.message);
     }

@@ -2,6 +2,7 @@
 
 mod fetch;
 mod images;
+mod remote;
 mod text;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -113,6 +114,10 @@ struct CheckArgs {
     /// Skip objects whose kind has no schema instead of reporting them.
     #[arg(long)]
     ignore_missing_schemas: bool,
+    /// Fetch kustomizations' remote resources and components (git repositories with `git`,
+    /// files over HTTPS); without it kvet builds offline and reports them.
+    #[arg(long)]
+    allow_remote: bool,
     /// kubeconform-style schema location (path or URL template); repeatable, tried in order;
     /// `default` means the embedded schemas.
     #[arg(long, value_name = "TEMPLATE")]
@@ -275,6 +280,9 @@ struct RenderArgs {
     /// Leave out hooks.
     #[arg(long)]
     no_hooks: bool,
+    /// Fetch a kustomization's remote resources and components (see `kvet check`).
+    #[arg(long)]
+    allow_remote: bool,
 }
 
 #[derive(Args)]
@@ -464,7 +472,11 @@ fn run_tests(args: TestArgs) -> ExitCode {
 }
 
 /// Reads every input in parallel; unreadable ones become findings.
-fn load(paths: &[PathBuf], chart_opts: &ChartOptions) -> (Vec<SourceFile>, Vec<Finding>) {
+fn load(
+    paths: &[PathBuf],
+    chart_opts: &ChartOptions,
+    remote: Option<&dyn kvet_engine::kustomize::Remote>,
+) -> (Vec<SourceFile>, Vec<Finding>) {
     let mut problems = Vec::new();
     let mut files = Vec::new();
     let mut disk = Vec::new();
@@ -482,7 +494,7 @@ fn load(paths: &[PathBuf], chart_opts: &ChartOptions) -> (Vec<SourceFile>, Vec<F
             disk.push(p.clone());
         }
     }
-    let (read, charts, unreadable) = input::load_inputs(&disk);
+    let (read, charts, unreadable) = input::load_inputs_remote(&disk, remote);
     files.extend(read);
     problems.extend(unreadable);
     for chart in charts {
@@ -515,7 +527,7 @@ fn run_render(args: RenderArgs) -> ExitCode {
         _ => return ExitCode::from(2),
     };
     if name.is_none() && kvet_engine::kustomize::is_kustomization(Path::new(&chart)) {
-        return render_kustomization(Path::new(&chart));
+        return render_kustomization(Path::new(&chart), args.allow_remote);
     }
     let mut opts = args
         .chart
@@ -531,13 +543,25 @@ fn run_render(args: RenderArgs) -> ExitCode {
 
 /// `kvet render DIR` for a kustomization: what `kubectl kustomize DIR` prints.
 /// kustomize's warnings (deprecated fields, unused vars) go to stderr, located.
-fn render_kustomization(dir: &Path) -> ExitCode {
-    print_rendered(kvet_engine::kustomize::build_kustomization(dir).map(|b| {
-        for w in &b.warnings {
-            eprintln!("Warning: {w}");
+fn render_kustomization(dir: &Path, allow_remote: bool) -> ExitCode {
+    let fetcher = match allow_remote.then(remote::Fetcher::new).transpose() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("kvet: --allow-remote: {e}");
+            return ExitCode::from(2);
         }
-        b.to_yaml()
-    }))
+    };
+    let remote = fetcher
+        .as_ref()
+        .map(|f| f as &dyn kvet_engine::kustomize::Remote);
+    print_rendered(
+        kvet_engine::kustomize::build_kustomization_remote(dir, remote).map(|b| {
+            for w in &b.warnings {
+                eprintln!("Warning: {w}");
+            }
+            b.to_yaml()
+        }),
+    )
 }
 
 /// Prints rendered text to stdout, or each problem to stderr as `Error: file:line:col: …`.
@@ -778,7 +802,17 @@ fn run_check(args: CheckArgs) -> ExitCode {
         args.release_namespace.clone(),
         Some(format!("v{}.{}.0", version.major, version.minor)),
     );
-    let (files, mut problems) = load(&args.paths, &chart_opts);
+    let fetcher = match args.allow_remote.then(remote::Fetcher::new).transpose() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("kvet: --allow-remote: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let remote = fetcher
+        .as_ref()
+        .map(|f| f as &dyn kvet_engine::kustomize::Remote);
+    let (files, mut problems) = load(&args.paths, &chart_opts, remote);
     let mut policy_problems = Vec::new();
     // Image facts (data.kvet.images) are gathered before the policies are compiled.
     let sets_named = !args.policy_set.is_empty() || config.policy_sets.is_some();
@@ -796,7 +830,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let unreadable = problems.iter().any(|f| f.rule == "input") || !policy_problems.is_empty();
     problems.extend(policy_problems);
     if !args.crd.is_empty() {
-        let (crd_files, crd_problems) = load(&args.crd, &chart_opts);
+        let (crd_files, crd_problems) = load(&args.crd, &chart_opts, remote);
         problems.extend(crd_problems);
         problems.extend(checker.add_crds(&crd_files));
     }

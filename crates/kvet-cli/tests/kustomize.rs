@@ -160,3 +160,120 @@ fn deprecated_fields_warn_at_their_line_in_check_and_render() {
         "{err}"
     );
 }
+
+/// Serves `body` for every GET on a loopback port; returns the base URL.
+fn serve_file(body: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { break };
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut first = String::new();
+            let _ = r.read_line(&mut first);
+            loop {
+                let mut l = String::new();
+                if r.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                    break;
+                }
+            }
+            let reply = if first.contains("/extra.yaml ") {
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            } else {
+                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    .to_owned()
+            };
+            let _ = s.write_all(reply.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn remote_resources_are_fetched_only_when_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("platform");
+    std::fs::create_dir_all(repo.join("base")).unwrap();
+    std::fs::write(
+        repo.join("base/kustomization.yaml"),
+        "resources: [cm.yaml]\ncommonLabels: {tier: base}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("base/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: remote\n",
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(["-c", "user.email=ci@example.com", "-c", "user.name=ci"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .expect("git");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "--quiet"]);
+    git(&["add", "."]);
+    git(&["commit", "--quiet", "-m", "base"]);
+    git(&["tag", "v1"]);
+    // The tag keeps the first version even after the repository moves on.
+    std::fs::write(
+        repo.join("base/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: changed\n",
+    )
+    .unwrap();
+    git(&["commit", "--quiet", "-am", "later"]);
+    let extra = serve_file(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n  - port: 80\n",
+    );
+    let overlay = tmp.path().join("overlay");
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        format!(
+            "namePrefix: prod-\nresources:\n- file://{}//base?ref=v1\n- {extra}/extra.yaml\n",
+            repo.display()
+        ),
+    )
+    .unwrap();
+    let dir = overlay.display().to_string();
+    let o = kvet(&["render", &dir]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("kustomization.yaml:3:3: remote resource")
+            && err.contains("pass --allow-remote"),
+        "{err}"
+    );
+    let o = kvet(&["render", "--allow-remote", &dir]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let got = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        got.contains("name: prod-settings")
+            && got.contains("mode: remote")
+            && got.contains("name: prod-web"),
+        "{got}"
+    );
+    // Where kubectl is installed, it prints the same.
+    if let Ok(k) = Command::new("kubectl").args(["kustomize", &dir]).output() {
+        if k.status.success() {
+            assert_eq!(got, String::from_utf8_lossy(&k.stdout));
+        }
+    }
+    // A repository path that does not exist is an error at the entry.
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        format!("resources:\n- file://{}//missing?ref=v1\n", repo.display()),
+    )
+    .unwrap();
+    let o = kvet(&["check", "--allow-remote", "-o", "json", &dir]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "kustomize");
+    assert_eq!(at(f).1, 2);
+}

@@ -171,10 +171,18 @@ pub fn load(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<Finding>) {
 /// Like [`load`], but Helm charts among the inputs are returned to be rendered instead of read
 /// as manifests, and kustomizations are built (their objects come back as inputs).
 pub fn load_inputs(paths: &[PathBuf]) -> (Vec<SourceFile>, Vec<PathBuf>, Vec<Finding>) {
+    load_inputs_remote(paths, None)
+}
+
+/// Like [`load_inputs`]; kustomizations' remote entries are fetched through `remote`.
+pub fn load_inputs_remote(
+    paths: &[PathBuf],
+    remote: Option<&dyn kvet_kustomize::Remote>,
+) -> (Vec<SourceFile>, Vec<PathBuf>, Vec<Finding>) {
     let found = discover_inputs(paths);
     let (mut files, mut problems) = read_all(&found.files, found.problems);
     for dir in &found.kustomizations {
-        let (built, errors) = crate::kustomize::kustomize_inputs(dir);
+        let (built, errors) = crate::kustomize::kustomize_inputs_remote(dir, remote);
         files.extend(built);
         problems.extend(errors);
     }

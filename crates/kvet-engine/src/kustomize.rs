@@ -5,6 +5,7 @@
 use crate::finding::{Finding, Location, Severity};
 use crate::input::{Origin, SourceFile};
 use kvet_kustomize::{Build, FileSystem, Limits, Resource};
+pub use kvet_kustomize::{Remote, RepoSpec};
 use kvet_yaml::SpanMap;
 use serde_json::Value;
 use std::path::Path;
@@ -55,7 +56,22 @@ fn located(e: &kvet_kustomize::Error, severity: Severity) -> Finding {
 
 /// Builds the kustomization in `dir` from disk.
 pub fn build_kustomization(dir: &Path) -> Result<Build, Vec<Finding>> {
-    build_with(&kvet_kustomize::DiskFs, &dir.display().to_string())
+    build_kustomization_remote(dir, None)
+}
+
+/// Builds the kustomization in `dir` from disk; `remote` fetches remote entries (offline
+/// when `None`).
+pub fn build_kustomization_remote(
+    dir: &Path,
+    remote: Option<&dyn kvet_kustomize::Remote>,
+) -> Result<Build, Vec<Finding>> {
+    kvet_kustomize::build_with_remote(
+        &kvet_kustomize::DiskFs,
+        &dir.display().to_string(),
+        &Limits::default(),
+        remote,
+    )
+    .map_err(|e| vec![error_finding(&e)])
 }
 
 /// Builds the kustomization in `dir`, reading through `fs` (disk or memory).
@@ -65,7 +81,15 @@ pub fn build_with(fs: &dyn FileSystem, dir: &str) -> Result<Build, Vec<Finding>>
 
 /// Builds `dir` and returns its objects as inputs, or the build error as a finding.
 pub fn kustomize_inputs(dir: &Path) -> (Vec<SourceFile>, Vec<Finding>) {
-    match build_kustomization(dir) {
+    kustomize_inputs_remote(dir, None)
+}
+
+/// Like [`kustomize_inputs`], fetching remote entries through `remote`.
+pub fn kustomize_inputs_remote(
+    dir: &Path,
+    remote: Option<&dyn kvet_kustomize::Remote>,
+) -> (Vec<SourceFile>, Vec<Finding>) {
+    match build_kustomization_remote(dir, remote) {
         Ok(b) => (
             built_inputs(&dir.display().to_string(), &b),
             warning_findings(&b),

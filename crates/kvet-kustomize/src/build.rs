@@ -50,11 +50,22 @@ impl Build {
     }
 }
 
-/// Builds the kustomization in `dir`.
+/// Builds the kustomization in `dir`, offline: remote entries are errors.
 pub fn build(fs: &dyn FileSystem, dir: &str, limits: &Limits) -> Result<Build, Error> {
+    build_with_remote(fs, dir, limits, None)
+}
+
+/// Builds the kustomization in `dir`; `remote` fetches remote resources and components.
+pub fn build_with_remote(
+    fs: &dyn FileSystem,
+    dir: &str,
+    limits: &Limits,
+    remote: Option<&dyn crate::remote::Remote>,
+) -> Result<Build, Error> {
     let dir = fs::normalize(dir);
     let mut b = Builder {
         fs,
+        remote,
         limits,
         stack: Vec::new(),
         files: 0,
@@ -102,6 +113,7 @@ pub fn build(fs: &dyn FileSystem, dir: &str, limits: &Limits) -> Result<Build, E
 
 struct Builder<'a> {
     fs: &'a dyn FileSystem,
+    remote: Option<&'a dyn crate::remote::Remote>,
     limits: &'a Limits,
     stack: Vec<String>,
     files: usize,
@@ -368,13 +380,14 @@ impl Builder<'_> {
         let mut entries = k.strings("resources")?;
         entries.extend(k.strings("bases")?);
         for (entry, ptr) in entries {
-            if is_remote(&entry) {
-                return Err(k.err(&ptr, format!(
-                    "remote resource {entry:?} is not supported: kvet builds kustomizations offline; vendor it into the repository"
-                )));
-            }
             let path = fs::join(&k.dir, &entry);
-            let loaded = if self.fs.is_dir(&path) {
+            let loaded = if is_remote(&entry) {
+                let mine = std::mem::take(&mut self.config);
+                let built = self.load_remote(k, &ptr, &entry, None);
+                let base = std::mem::replace(&mut self.config, mine);
+                self.config.merge(base);
+                built?
+            } else if self.fs.is_dir(&path) {
                 // A base builds with its own configuration, which then joins this one.
                 let mine = std::mem::take(&mut self.config);
                 let built = self.build_dir(&path, None, Some((k, &ptr)));
@@ -415,9 +428,8 @@ impl Builder<'_> {
         }
         for (entry, ptr) in k.strings("components")? {
             if is_remote(&entry) {
-                return Err(k.err(&ptr, format!(
-                    "remote component {entry:?} is not supported: kvet builds kustomizations offline"
-                )));
+                res = self.load_remote(k, &ptr, &entry, Some(std::mem::take(&mut res)))?;
+                continue;
             }
             let path = fs::join(&k.dir, &entry);
             if !self.fs.is_dir(&path) {
@@ -489,66 +501,113 @@ impl Builder<'_> {
 
     fn load_resources(&mut self, path: &str) -> Result<Vec<Resource>, String> {
         let text = self.read_doc(path)?;
-        let stream = kvet_yaml::parse_stream(&text, &kvet_yaml::Limits::default());
-        if let Some(e) = stream.errors.first() {
-            return Err(format!(
-                "{path}:{}:{}: {}",
-                e.span.start.line, e.span.start.column, e.message
-            ));
-        }
-        let mut out = Vec::new();
-        for d in stream.documents {
-            if d.value.is_null() {
-                continue;
-            }
-            let doc = Arc::new(SourceDoc {
-                path: path.to_owned(),
-                text: text.clone(),
-                value: d.value,
-                spans: d.spans,
-                line_offset: 0,
-            });
-            let v = &doc.value;
-            if !v.is_object() {
-                return Err(format!("{path}: document {} is not a mapping", d.index + 1));
-            }
-            let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
-            if kind.ends_with("List") && v.get("items").is_some_and(Value::is_array) {
-                for (i, item) in v["items"].as_array().into_iter().flatten().enumerate() {
-                    out.push(new_resource(
-                        item.clone(),
-                        Some(doc.clone()),
-                        format!("/items/{i}"),
-                    ));
-                }
-                continue;
-            }
-            if kind.is_empty() {
-                return Err(format!(
-                    "{path}: missing kind in object (document {})",
-                    d.index + 1
-                ));
-            }
-            if v.pointer("/metadata/name")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .is_empty()
-                && v.pointer("/metadata/generateName").is_none()
-            {
-                return Err(format!(
-                    "{path}: missing metadata.name in object {kind} (document {})",
-                    d.index + 1
-                ));
-            }
-            out.push(new_resource(
-                doc.value.clone(),
-                Some(doc.clone()),
-                String::new(),
-            ));
-        }
-        Ok(out)
+        parse_resources(path, text)
     }
 
+    /// A remote entry (`--allow-remote`): a URL answering with resources is a file, anything
+    /// else a git repository whose directory is built.
+    fn load_remote(
+        &mut self,
+        k: &Kust,
+        ptr: &str,
+        entry: &str,
+        input: Option<Vec<Resource>>,
+    ) -> Result<Vec<Resource>, Error> {
+        let Some(remote) = self.remote else {
+            return Err(k.err(ptr, format!(
+                "remote {} {entry:?} is not fetched: kvet builds kustomizations offline; vendor it into the repository, or pass --allow-remote",
+                if input.is_some() { "component" } else { "resource" }
+            )));
+        };
+        let lower = entry.to_ascii_lowercase();
+        if input.is_none() && (lower.starts_with("https://") || lower.starts_with("http://")) {
+            match remote.get(entry) {
+                Ok(Some(text)) => {
+                    self.files += 1;
+                    if let Ok(r) = parse_resources(entry, Arc::from(text)) {
+                        return Ok(r);
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => return Err(k.err(ptr, e)),
+            }
+        }
+        let spec = crate::remote::parse_repo(entry).map_err(|e| k.err(ptr, e))?;
+        let root = remote
+            .clone_repo(&spec)
+            .map_err(|e| k.err(ptr, format!("{entry}: {e}")))?;
+        let dir = if spec.path.is_empty() {
+            root
+        } else {
+            fs::join(&root, &spec.path)
+        };
+        Ok(self.build_dir(&dir, input, Some((k, ptr)))?.0)
+    }
+}
+
+/// The objects of a resource file's text (`List`s unpacked).
+fn parse_resources(path: &str, text: Arc<str>) -> Result<Vec<Resource>, String> {
+    let stream = kvet_yaml::parse_stream(&text, &kvet_yaml::Limits::default());
+    if let Some(e) = stream.errors.first() {
+        return Err(format!(
+            "{path}:{}:{}: {}",
+            e.span.start.line, e.span.start.column, e.message
+        ));
+    }
+    let mut out = Vec::new();
+    for d in stream.documents {
+        if d.value.is_null() {
+            continue;
+        }
+        let doc = Arc::new(SourceDoc {
+            path: path.to_owned(),
+            text: text.clone(),
+            value: d.value,
+            spans: d.spans,
+            line_offset: 0,
+        });
+        let v = &doc.value;
+        if !v.is_object() {
+            return Err(format!("{path}: document {} is not a mapping", d.index + 1));
+        }
+        let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind.ends_with("List") && v.get("items").is_some_and(Value::is_array) {
+            for (i, item) in v["items"].as_array().into_iter().flatten().enumerate() {
+                out.push(new_resource(
+                    item.clone(),
+                    Some(doc.clone()),
+                    format!("/items/{i}"),
+                ));
+            }
+            continue;
+        }
+        if kind.is_empty() {
+            return Err(format!(
+                "{path}: missing kind in object (document {})",
+                d.index + 1
+            ));
+        }
+        if v.pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .is_empty()
+            && v.pointer("/metadata/generateName").is_none()
+        {
+            return Err(format!(
+                "{path}: missing metadata.name in object {kind} (document {})",
+                d.index + 1
+            ));
+        }
+        out.push(new_resource(
+            doc.value.clone(),
+            Some(doc.clone()),
+            String::new(),
+        ));
+    }
+    Ok(out)
+}
+
+impl Builder<'_> {
     fn patch_docs(
         &mut self,
         k: &Kust,

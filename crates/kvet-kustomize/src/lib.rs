@@ -11,13 +11,15 @@ pub mod fs;
 mod hash;
 mod helm;
 mod patch;
+pub mod remote;
 mod replace;
 mod vars;
 
-pub use build::{build, Build, Limits};
+pub use build::{build, build_with_remote, Build, Limits};
 pub use emit::{to_yaml, to_yaml_stream};
 pub use fs::{DiskFs, FileSystem, MemFs};
 pub use hash::name_hash;
+pub use remote::{parse_repo, Remote, RepoSpec};
 
 use kvet_yaml::{Span, SpanMap};
 use serde_json::Value;

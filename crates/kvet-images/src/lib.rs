@@ -14,6 +14,8 @@ pub mod reference;
 #[cfg(feature = "registry")]
 pub mod registry;
 pub mod rekor;
+#[cfg(feature = "registry")]
+pub mod shared;
 pub mod source;
 #[cfg(feature = "testing")]
 pub mod testing;

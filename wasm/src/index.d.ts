@@ -114,13 +114,18 @@ export interface CheckOptions {
 
 export interface RenderOptions extends ChartOptions {
   /** The chart: a directory of the set holding Chart.yaml, or a .tgz in it. */
-  chart: string;
+  chart?: string;
+  /** Or a directory of the set holding a kustomization, built as `kubectl kustomize` does. */
+  kustomization?: string;
 }
 
 export interface Rendered {
   manifest: string;
-  notes: string;
-  documents: { source: string; text: string }[];
+  /** Charts: NOTES.txt and each rendered template. */
+  notes?: string;
+  documents?: { source: string; text: string }[];
+  /** Kustomizations: kustomize's warnings (deprecated fields, unused vars), located. */
+  warnings?: { message: string; file: string; line: number; column: number }[];
 }
 
 export interface About {
@@ -137,7 +142,11 @@ export class KvetError extends Error {
   internal: boolean;
 }
 
-export function load(source?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;
+export function load(
+  source?: string | URL | Response | BufferSource | WebAssembly.Module,
+  options?: { warm?: CheckOptions | false },
+): Promise<void>;
+export function warm(options?: CheckOptions): void;
 export function check(files: Files, options?: CheckOptions): Report;
 export function render(files: Files, options: RenderOptions): Rendered;
 export function about(): About;

@@ -20,9 +20,11 @@ export class KvetError extends Error {
 /**
  * Loads the module. `source` is what wasm-bindgen's init takes: a URL, a Response, bytes or a
  * compiled WebAssembly.Module; by default kvet_wasm_bg.wasm beside this file is fetched
- * (in Node, pass the bytes).
+ * (in Node, pass the bytes). Loading also warms the engine for `options.warm` (check
+ * options; default: the default policy sets), compiling the policies and common validators
+ * so the first check is quick; `{warm: false}` skips that.
  */
-export async function load(source) {
+export async function load(source, options = {}) {
   if (!loaded) {
     loaded = (async () => {
       if (source === undefined && typeof process !== 'undefined' && process.versions?.node) {
@@ -30,9 +32,15 @@ export async function load(source) {
         source = await readFile(new URL('./pkg/kvet_wasm_bg.wasm', import.meta.url));
       }
       await init(source === undefined ? undefined : { module_or_path: source });
+      if (options.warm !== false) raw.warm(options.warm ?? {});
     })();
   }
   await loaded;
+}
+
+/** Warms the engine for other check options (see load). */
+export function warm(options = {}) {
+  return call(raw.warm, options);
 }
 
 function call(fn, ...args) {
@@ -65,7 +73,10 @@ export function check(files, options = {}) {
   return call(raw.check, files, options);
 }
 
-/** Renders the chart `options.chart` (a directory in `files` or a .tgz) as `helm template` does. */
+/**
+ * Renders the chart `options.chart` (a directory in `files` or a .tgz) as `helm template`
+ * does, or the kustomization in directory `options.kustomization` as `kubectl kustomize`.
+ */
 export function render(files, options) {
   return call(raw.render, files, options);
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kvet, readTree, repo } from '../scripts/files.mjs';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const k = await kvet();
 
@@ -61,7 +62,11 @@ test('errors are KvetErrors with a location', () => {
     assert.ok(e.line >= 1);
     return true;
   });
-  assert.throws(() => k.check({ 'k/kustomization.yaml': 'resources: []\n' }), /not supported in the browser yet/);
+  assert.throws(() => k.render({ 'k/kustomization.yaml': 'resources: [missing.yaml]\n' }, { kustomization: 'k' }), (e) => {
+    assert.equal(e.file, 'k/kustomization.yaml');
+    assert.equal(e.line, 1);
+    return true;
+  });
   assert.throws(() => k.check('nope'), /files must be an object/);
   // The module is still usable after thrown errors.
   assert.equal(k.check({ 'd.yaml': DEPLOY }, { policySets: ['none'] }).findings.length, 1);
@@ -73,4 +78,10 @@ test('a chart archive renders, from bytes', () => {
   assert.ok(out.documents.length > 0);
   assert.match(out.manifest, /^---\n# Source: sub\//);
   assert.match(out.manifest, /eu-west/);
+});
+
+test('a kustomization renders as kubectl kustomize prints it', () => {
+  const files = readTree(join(repo, 'fixtures/kustomize'), repo);
+  const out = k.render(files, { kustomization: 'fixtures/kustomize/cases/platform-eu' });
+  assert.equal(out.manifest, readFileSync(join(repo, 'fixtures/kustomize/cases/platform-eu/expected.yaml'), 'utf8'));
 });

@@ -36,6 +36,10 @@ const cases = [
   // exceptions file still apply).
   ['config', 'fixtures/config', ['manifests', '--kubernetes-version', newest],
     { paths: ['manifests'], kubernetesVersion: newest }],
+  // Kustomizations build from the set, bases and components included (read from the whole
+  // fixtures/kustomize tree).
+  ['kustomize cases', '.', ['fixtures/kustomize/cases'], { paths: ['fixtures/kustomize/cases'] }, ['fixtures/kustomize']],
+  ['kustomize findings', '.', ['fixtures/kustomize/findings'], { paths: ['fixtures/kustomize/findings'] }, ['fixtures/kustomize']],
 ];
 
 /**
@@ -60,7 +64,7 @@ function normalize(report) {
   };
 }
 
-for (const [name, cwd, args, options] of cases) {
+for (const [name, cwd, args, options, trees = []] of cases) {
   test(`same findings as the CLI: ${name}`, { skip: !existsSync(bin) && `no CLI at ${bin}` }, () => {
     const dir = join(repo, cwd);
     const cli = spawnSync(bin, ['check', '--output', 'json', ...(cwd === '.' ? ['--no-config'] : []), ...args], {
@@ -77,6 +81,7 @@ for (const [name, cwd, args, options] of cases) {
       if (existsSync(p)) Object.assign(files, readTree(p, dir));
     }
     if (cwd !== '.') Object.assign(files, readTree(dir, dir));
+    for (const t of trees) Object.assign(files, readTree(join(dir, t), dir));
     const got = k.check(files, { ...(cwd === '.' ? { noConfig: true } : {}), ...options });
     assert.ok(expected.findings.length + expected.summary.objects > 0, 'a fixture that checks nothing');
     assert.deepEqual(normalize(got), normalize(expected));

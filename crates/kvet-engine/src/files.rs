@@ -154,6 +154,45 @@ impl FileSet {
     }
 }
 
+/// The set as a filesystem for kustomize builds (`""` and `.` are the root).
+impl kvet_kustomize::FileSystem for FileSet {
+    fn read(&self, path: &str) -> Result<String, String> {
+        let bytes = self
+            .get(path)
+            .ok_or_else(|| "No such file or directory (os error 2)".to_owned())?;
+        if bytes.len() as u64 > kvet_kustomize::fs::MAX_FILE_BYTES {
+            return Err(format!(
+                "file is {} bytes, larger than the limit of {} bytes",
+                bytes.len(),
+                kvet_kustomize::fs::MAX_FILE_BYTES
+            ));
+        }
+        String::from_utf8(bytes.to_vec()).map_err(|_| "file is not UTF-8 text".to_owned())
+    }
+    fn is_dir(&self, path: &str) -> bool {
+        FileSet::is_dir(self, path)
+    }
+    fn is_file(&self, path: &str) -> bool {
+        self.get(path).is_some()
+    }
+    fn read_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.get(path)
+            .map(|b| b.to_vec())
+            .ok_or_else(|| "No such file or directory (os error 2)".to_owned())
+    }
+    fn list(&self, path: &str) -> Result<Vec<String>, String> {
+        let dir = clean(path).ok_or("path leaves the set")?;
+        Ok(self.entries(&dir).into_iter().map(|(n, _)| n).collect())
+    }
+}
+
+/// Whether `dir` holds a kustomization file.
+fn is_kustomization(set: &FileSet, dir: &str) -> bool {
+    kvet_kustomize::KUSTOMIZATION_FILES
+        .iter()
+        .any(|n| set.get(&join(dir, n)).is_some())
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_owned()
@@ -182,6 +221,8 @@ fn walk(set: &FileSet, dir: &str, extensions: &[&str], charts: bool, out: &mut D
             }
             if charts && set.get(&join(&path, "Chart.yaml")).is_some() {
                 out.charts.push(PathBuf::from(path));
+            } else if charts && is_kustomization(set, &path) {
+                out.kustomizations.push(PathBuf::from(path));
             } else {
                 walk(set, &path, extensions, charts, out);
             }
@@ -206,6 +247,8 @@ pub fn discover_inputs(set: &FileSet, roots: &[String]) -> Discovered {
         if set.is_dir(&r) {
             if set.get(&join(&r, "Chart.yaml")).is_some() {
                 out.charts.push(PathBuf::from(&r));
+            } else if is_kustomization(set, &r) {
+                out.kustomizations.push(PathBuf::from(&r));
             } else {
                 walk(set, &r, crate::input::MANIFEST_EXTENSIONS, true, &mut out);
             }
@@ -274,6 +317,17 @@ pub fn load_inputs(
         match set.read(&p.to_string_lossy()) {
             Ok(f) => files.push(f),
             Err(f) => problems.push(*f),
+        }
+    }
+    // Kustomizations are built from the set, as `kvet check` builds them from disk.
+    for dir in &found.kustomizations {
+        let name = dir.to_string_lossy().into_owned();
+        match crate::kustomize::build_with(set, &name) {
+            Ok(b) => {
+                files.extend(crate::kustomize::built_inputs(&name, &b));
+                problems.extend(crate::kustomize::warning_findings(&b));
+            }
+            Err(f) => problems.extend(f),
         }
     }
     let texts = set.texts();

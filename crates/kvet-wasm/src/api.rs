@@ -73,9 +73,6 @@ thread_local! {
 /// would otherwise exhaust first.
 const WASM_TEMPLATE_STACK: usize = 256 << 10;
 
-/// Names a kustomization would have: those inputs need the Kustomize build.
-const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
 /// Options read from the JS object (camelCase keys, all optional).
 struct Opts<'a>(&'a Map<String, Value>);
 
@@ -423,7 +420,6 @@ pub fn check(set: &FileSet, options: &Value, today: Date) -> Result<Value, ApiEr
         chart_opts.kube_version = Some(format!("v{}.{}.0", version.major, version.minor));
     }
     let roots = o.strings("paths")?.unwrap_or_else(|| default_roots(set));
-    refuse_kustomizations(set, &roots)?;
     let (files, mut problems) = files::load_inputs(set, &roots, &chart_opts);
     let crds = o.strings("crds")?.unwrap_or_default();
     // A checker keeps the validators it compiled: reuse it while no CRD changes its catalog.
@@ -489,27 +485,57 @@ pub fn check(set: &FileSet, options: &Value, today: Date) -> Result<Value, ApiEr
     serde_json::from_str(&text).map_err(|e| ApiError::new(e.to_string()))
 }
 
-/// Kustomize builds are not available in the browser yet: say so instead of checking a
-/// kustomization as if it were a manifest.
-fn refuse_kustomizations(set: &FileSet, roots: &[String]) -> Result<(), ApiError> {
-    let found = files::discover_inputs(set, roots);
-    for f in &found.files {
-        let name = f
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        if KUSTOMIZATION_NAMES.contains(&name.as_ref()) {
-            return Err(ApiError {
-                message: "kustomizations are not supported in the browser yet; check the \
-                          output of `kustomize build` instead, or use the CLI"
-                    .to_owned(),
-                file: Some(f.display().to_string()),
-                line: 0,
-                column: 0,
-            });
-        }
+/// One object of each common kind, checked by [`warm`].
+const WARM_SAMPLE: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: warm, namespace: warm}
+spec:
+  selector: {matchLabels: {app: warm}}
+  template:
+    metadata: {labels: {app: warm}}
+    spec:
+      containers: [{name: warm, image: registry.example.com/warm:1.0.0}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: warm, namespace: warm}
+spec: {selector: {app: warm}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: warm, namespace: warm}
+data: {k: v}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: warm, namespace: warm}
+spec:
+  containers: [{name: warm, image: registry.example.com/warm:1.0.0}]
+";
+
+/// Prepares for checks with `options` (their built-in policy sets, Kubernetes version and
+/// validation settings): compiles the policies and the validators of the common kinds on a
+/// sample, so the first real check does not pay for them. Best effort: options that name
+/// files of a set (policies, data, config) are left to the first check.
+pub fn warm(options: &Value, today: Date) {
+    let mut map = options.as_object().cloned().unwrap_or_default();
+    for key in [
+        "paths",
+        "crds",
+        "policyPaths",
+        "data",
+        "exceptions",
+        "config",
+        "configPath",
+        "chart",
+    ] {
+        map.remove(key);
     }
-    Ok(())
+    map.insert("noConfig".into(), Value::Bool(true));
+    let mut set = FileSet::new();
+    if set.insert("warm.yaml", WARM_SAMPLE.as_bytes()).is_ok() {
+        let _ = check(&set, &Value::Object(map), today);
+    }
 }
 
 /// Renders the chart at `options.chart` (a directory in the set or a `.tgz`) as `helm
@@ -518,6 +544,9 @@ pub fn render(set: &FileSet, options: &Value) -> Result<Value, ApiError> {
     let empty = Map::new();
     let map = options.as_object().unwrap_or(&empty);
     let o = Opts(map);
+    if let Some(dir) = o.str("kustomization")? {
+        return render_kustomization(set, &dir);
+    }
     let chart = o
         .str("chart")?
         .ok_or_else(|| ApiError::option("chart", "the chart's path in the set is required"))?;
@@ -534,6 +563,26 @@ pub fn render(set: &FileSet, options: &Value) -> Result<Value, ApiError> {
             "text": d.text,
         })).collect::<Vec<_>>(),
     }))
+}
+
+/// Builds the kustomization in directory `dir` of the set, as `kvet render DIR` (and
+/// `kubectl kustomize DIR`) does: `{manifest, warnings: [{message, file, line, column}]}`.
+fn render_kustomization(set: &FileSet, dir: &str) -> Result<Value, ApiError> {
+    let built =
+        kvet_engine::kustomize::build_with(set, dir).map_err(|f| ApiError::from_finding(&f[0]))?;
+    let warnings: Vec<Value> = built
+        .warnings
+        .iter()
+        .map(|w| {
+            serde_json::json!({
+                "message": w.message,
+                "file": w.file,
+                "line": w.line,
+                "column": w.column,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({ "manifest": built.to_yaml(), "warnings": warnings }))
 }
 
 /// What the module offers: embedded Kubernetes versions (newest last) and built-in policy

@@ -151,6 +151,15 @@ pub fn render(files: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
     to_js(&api::render(&set, &o).map_err(js_error)?)
 }
 
+/// Compiles what checks with `options` need (built-in policies, common kinds' validators) on
+/// a sample, so the first real check is quick. Errors are left to that check.
+#[wasm_bindgen]
+pub fn warm(opts: JsValue) {
+    if let Ok(o) = options(&opts) {
+        api::warm(&o, today());
+    }
+}
+
 /// The embedded Kubernetes versions and the built-in policies.
 #[wasm_bindgen]
 pub fn about() -> Result<JsValue, JsValue> {

@@ -192,14 +192,73 @@ fn bad_options_and_inputs_are_errors_with_a_location() {
     let e = api::check(&set(&[(".kvet.yaml", "strict: [\n")]), &Value::Null, TODAY).unwrap_err();
     assert_eq!(e.file.as_deref(), Some(".kvet.yaml"));
     assert!(e.line >= 1);
-    let e = api::check(
-        &set(&[("k/kustomization.yaml", "resources: []\n")]),
-        &Value::Null,
-        TODAY,
-    )
-    .unwrap_err();
-    assert_eq!(e.file.as_deref(), Some("k/kustomization.yaml"));
-    assert!(e.message.contains("not supported in the browser yet"));
     let e = api::render(&files, &json!({})).unwrap_err();
     assert!(e.message.contains("chart"));
+}
+
+#[test]
+fn kustomizations_are_built_in_the_set() {
+    let files = set(&[
+        (
+            "app/kustomization.yaml",
+            "namePrefix: prod-\nresources: [../base]\ncommonLabels: {team: shop}\n",
+        ),
+        ("base/kustomization.yaml", "resources: [pod.yaml]\n"),
+        (
+            "base/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n  - name: web\n    image: nginx:latest\n",
+        ),
+        ("broken/kustomization.yaml", "resources:\n- missing.yaml\n"),
+    ]);
+    let r = api::check(&files, &json!({"paths": ["app", "broken"]}), TODAY).unwrap();
+    let findings = r["findings"].as_array().unwrap();
+    // The image finding lands in the base file, on the object as built.
+    let tag = findings
+        .iter()
+        .find(|f| f["rule"] == "tag-pinning")
+        .expect("tag-pinning");
+    assert_eq!(tag["location"]["file"], "base/pod.yaml");
+    assert_eq!(tag["location"]["line"], 8);
+    assert_eq!(tag["object"]["name"], "prod-web");
+    // Deprecated fields warn and build errors are located at the kustomization line.
+    let at = |rule: &str, sev: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule && f["severity"] == sev)
+            .map(|f| (f["location"]["file"].clone(), f["location"]["line"].clone()))
+    };
+    assert_eq!(
+        at("kustomize", "warning"),
+        Some((json!("app/kustomization.yaml"), json!(3)))
+    );
+    assert_eq!(
+        at("kustomize", "error"),
+        Some((json!("broken/kustomization.yaml"), json!(2)))
+    );
+    // render: what kubectl kustomize prints.
+    let out = api::render(&files, &json!({"kustomization": "app"})).unwrap();
+    let manifest = out["manifest"].as_str().unwrap();
+    assert!(
+        manifest.contains("name: prod-web") && manifest.contains("team: shop"),
+        "{manifest}"
+    );
+    assert_eq!(out["warnings"][0]["line"], 3);
+    let e = api::render(&files, &json!({"kustomization": "broken"})).unwrap_err();
+    assert_eq!(
+        (e.file.as_deref(), e.line),
+        (Some("broken/kustomization.yaml"), 2)
+    );
+}
+
+#[test]
+fn warming_compiles_what_the_first_check_needs() {
+    // Warm, then check: the same report as without warming.
+    let files = set(&[("a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a, image: nginx}]\n")]);
+    let cold = api::check(&files, &Value::Null, TODAY).unwrap();
+    api::warm(
+        &json!({"policySets": ["pss-restricted"], "paths": ["nope"]}),
+        TODAY,
+    );
+    api::warm(&Value::Null, TODAY);
+    assert_eq!(api::check(&files, &Value::Null, TODAY).unwrap(), cold);
 }

@@ -39,6 +39,8 @@ const cases = [
   // Kustomizations build from the set, bases and components included (read from the whole
   // fixtures/kustomize tree).
   ['kustomize cases', '.', ['fixtures/kustomize/cases'], { paths: ['fixtures/kustomize/cases'] }, ['fixtures/kustomize']],
+  // Without --schema-location the custom kind has no schema: the same no-schema finding.
+  ['schema-location (no location)', '.', ['fixtures/schema-location'], { paths: ['fixtures/schema-location'] }],
   ['kustomize findings', '.', ['fixtures/kustomize/findings'], { paths: ['fixtures/kustomize/findings'] }, ['fixtures/kustomize']],
 ];
 

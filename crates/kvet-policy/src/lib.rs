@@ -765,6 +765,8 @@ impl PolicySet {
             reads_review: self.reads_review,
             base_data: None,
             review: None,
+            vm_data: self.vm.as_ref().map(|c| c.data.clone()),
+            extra: None,
         }
     }
 
@@ -796,6 +798,27 @@ pub struct Evaluator {
     base_data: Option<regorus::Value>,
     /// The admission request the next evaluations see (see [`Evaluator::set_review`]).
     review: Option<Value>,
+    /// The VM's data document as compiled (restored when extra data is cleared).
+    vm_data: Option<regorus::Value>,
+    /// Data merged into `data` for the next evaluations (see [`Evaluator::set_extra_data`]).
+    extra: Option<Value>,
+}
+
+/// `extra` merged into `base`: objects key by key, anything else replaced.
+fn merge_json(base: &mut Value, extra: Value) {
+    match (base, extra) {
+        (Value::Object(b), Value::Object(e)) => {
+            for (k, v) in e {
+                match b.get_mut(&k) {
+                    Some(slot) => merge_json(slot, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (slot, e) => *slot = e,
+    }
 }
 
 /// Where conftest-style policies find the admission request (Gatekeeper's `input.review`).
@@ -835,6 +858,50 @@ impl Evaluator {
         self.review = review;
     }
 
+    /// Merges `extra` into the data document the following evaluations see (with `None`,
+    /// restores the compiled one): per-call facts such as a request's `data.kvet.images`,
+    /// for policies on both the VM and the interpreter.
+    pub fn set_extra_data(&mut self, extra: Option<Value>) -> Result<(), EvalError> {
+        if extra.is_none() && self.extra.is_none() {
+            return Ok(());
+        }
+        let failed = |message: String| EvalError {
+            rule: "data".to_owned(),
+            message,
+        };
+        if let (Some(vm), Some(base)) = (self.vm.as_mut(), &self.vm_data) {
+            let data = match &extra {
+                Some(e) => {
+                    let mut merged =
+                        serde_json::to_value(base).map_err(|e| failed(e.to_string()))?;
+                    merge_json(&mut merged, e.clone());
+                    regorus::Value::from(merged)
+                }
+                None => base.clone(),
+            };
+            vm.set_data(data).map_err(|e| failed(e.to_string()))?;
+        }
+        let base = match &self.base_data {
+            Some(b) => b.clone(),
+            None => {
+                let b = self.engine.get_data();
+                self.base_data = Some(b.clone());
+                b
+            }
+        };
+        self.engine.clear_data();
+        self.engine
+            .add_data(base)
+            .map_err(|e| failed(e.to_string()))?;
+        if let Some(e) = &extra {
+            self.engine
+                .add_data(regorus::Value::from(e.clone()))
+                .map_err(|e| failed(e.to_string()))?;
+        }
+        self.extra = extra;
+        Ok(())
+    }
+
     /// The review policies see for `input`: the one set, or gator's CREATE.
     fn review_of(&self, input: &Value) -> Value {
         self.review
@@ -861,6 +928,11 @@ impl Evaluator {
         self.engine
             .add_data(base)
             .map_err(|e| failed(e.to_string()))?;
+        if let Some(e) = &self.extra {
+            self.engine
+                .add_data(regorus::Value::from(e.clone()))
+                .map_err(|e| failed(e.to_string()))?;
+        }
         self.engine
             .add_data(regorus::Value::from(
                 serde_json::json!({"kvet": {"review": review}}),

@@ -104,3 +104,46 @@ fn the_vm_decides_as_the_interpreter_does() {
         assert_eq!(compiled, interpreted, "order, with data {data}");
     }
 }
+
+#[test]
+fn per_call_data_reaches_policies_on_the_vm_and_the_interpreter() {
+    // A webhook sets each request's image facts as data without recompiling.
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "app", "image": "r.io/app:1"}]}});
+    let facts = |signed: bool| {
+        json!({"kvet": {"images": {"r.io/app:1": {
+            "image": "r.io/app:1", "valid": true, "error": "", "registry": "r.io",
+            "repository": "app", "name": "r.io/app", "familiar": "r.io/app", "tag": "1",
+            "digest": "", "tag_digest": "sha256:aa", "resolved_digest": "sha256:aa",
+            "resolved": true, "checked": true, "signed": signed,
+            "signatures": if signed {
+                json!([{"key_id": "release", "verified": true, "reason": "ok", "kind": "cosign", "manifest": "m", "tlog": "not checked"}])
+            } else { json!([]) },
+        }}}})
+    };
+    for vm in [true, false] {
+        let mut b = PolicySetBuilder::new();
+        b.builtin("image-signed").expect("builtin");
+        b.interpreter_only(!vm);
+        let set = b.build().expect("builds");
+        let mut ev = set.evaluator();
+        let msgs = |ev: &mut kvet_policy::Evaluator| -> Vec<String> {
+            ev.evaluate(&pod)
+                .expect("evaluates")
+                .into_iter()
+                .map(|d| d.message)
+                .collect()
+        };
+        let unverified = msgs(&mut ev);
+        assert_eq!(unverified.len(), 1, "{unverified:?}");
+        assert!(unverified[0].contains("was not verified"), "{unverified:?}");
+        ev.set_extra_data(Some(facts(true))).unwrap();
+        assert_eq!(msgs(&mut ev), Vec::<String>::new(), "vm {vm}");
+        ev.set_extra_data(Some(facts(false))).unwrap();
+        let unsigned = msgs(&mut ev);
+        assert_eq!(unsigned.len(), 1);
+        assert!(!unsigned[0].contains("was not verified"), "{unsigned:?}");
+        ev.set_extra_data(None).unwrap();
+        assert_eq!(msgs(&mut ev), unverified);
+    }
+}

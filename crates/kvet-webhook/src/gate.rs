@@ -52,6 +52,65 @@ pub struct Gate {
     pub policy_sets: Vec<String>,
     /// Problems worth logging once per load (expired exceptions).
     pub notes: Vec<String>,
+    /// Image facts shared by requests, and how long one request waits for them.
+    images: Option<(Arc<kvet_images::shared::SharedFacts>, Duration)>,
+}
+
+/// The image verification the settings describe: keys read, the registry client made.
+fn image_facts(
+    i: &crate::settings::ImageSettings,
+) -> Result<Arc<kvet_images::shared::SharedFacts>, String> {
+    use kvet_images::registry::{docker_config, ClientOptions, RegistryClient};
+    use kvet_images::shared::{SharedFacts, SharedOptions};
+    let read = |id: &str, p: &std::path::Path| {
+        let text =
+            std::fs::read_to_string(p).map_err(|e| format!("images: {}: {e}", p.display()))?;
+        kvet_images::PublicKey::from_pem(id, &text)
+            .map_err(|e| format!("images: {}: {e}", p.display()))
+    };
+    let mut verify = kvet_images::VerifyOptions {
+        rekor_required: i.rekor_required,
+        ..Default::default()
+    };
+    for (name, p) in &i.cosign_keys {
+        verify.keys.push(read(name, p)?);
+    }
+    for p in &i.rekor_keys {
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        verify.rekor_keys.push(read(&stem, p)?);
+    }
+    if i.rekor_required && verify.rekor_keys.is_empty() {
+        return Err("images: rekorRequired needs rekorKeys".to_owned());
+    }
+    let docker = match &i.registry_config {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| format!("images: {}: {e}", p.display()))?;
+            docker_config(&text).map_err(|e| format!("images: {}: {e}", p.display()))?
+        }
+        None => Default::default(),
+    };
+    let client = RegistryClient::new(ClientOptions {
+        insecure: i.insecure_registries.clone(),
+        // A request never waits past its own deadline; the lookup itself may take longer.
+        timeout: Duration::from_secs(10),
+        retries: 1,
+        credentials: docker.credentials,
+        helpers: docker.helpers,
+        store: docker.store,
+        ..Default::default()
+    });
+    Ok(SharedFacts::new(
+        Arc::new(client),
+        verify,
+        SharedOptions {
+            ttl: i.cache,
+            ..Default::default()
+        },
+    ))
 }
 
 /// What happened to a request, for logs and metrics.
@@ -223,6 +282,10 @@ impl Gate {
             exceptions.entries =
                 Exceptions::parse_file(&shown, &text).map_err(|f| config_error(&f))?;
         }
+        let images = match &settings.images {
+            Some(i) => Some((image_facts(i)?, i.wait)),
+            None => None,
+        };
         let mut checker = Checker::new(opts).map_err(|e| e.to_string())?;
         let policies = load_policies(&sources, &[]).map_err(|f| config_error(&f))?;
         checker.set_policies(policies.map(Arc::new));
@@ -252,6 +315,11 @@ impl Gate {
         let mut watched: Vec<PathBuf> = Vec::new();
         watched.extend(src.config.iter().cloned());
         watched.extend(src.webhook_config.iter().cloned());
+        if let Some(i) = &settings.images {
+            watched.extend(i.cosign_keys.iter().map(|(_, p)| p.clone()));
+            watched.extend(i.rekor_keys.iter().cloned());
+            watched.extend(i.registry_config.iter().cloned());
+        }
         watched.extend(exceptions_file);
         let (policy_files, _) = input::discover_with(
             &config
@@ -282,6 +350,7 @@ impl Gate {
             watched,
             policy_sets: sets,
             notes,
+            images,
         })
     }
 
@@ -394,10 +463,21 @@ impl Gate {
             };
             if let Some(ev) = evaluator.as_mut() {
                 ev.set_review(review);
+                // The request's images, verified (or waited for until the deadline), as
+                // data.kvet.images; an object without images leaves the data alone.
+                if let Some((shared, wait)) = &self.images {
+                    let refs = kvet_engine::images::image_references(std::slice::from_ref(&file));
+                    if !refs.is_empty() {
+                        let facts = shared.facts(&refs, std::time::Instant::now() + *wait);
+                        // Without the facts, image policies find the images unverified and deny.
+                        let _ = ev.set_extra_data(Some(kvet_engine::images::image_data(&facts)));
+                    }
+                }
             }
             let report = self.checker.check_file_with(&file, &mut evaluator);
             if let Some(ev) = evaluator.as_mut() {
                 ev.set_review(None);
+                let _ = ev.set_extra_data(None);
             }
             *slot.borrow_mut() = Some((self.id, evaluator));
             report

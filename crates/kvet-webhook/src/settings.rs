@@ -15,12 +15,20 @@
 //! exemptUsers: ["system:serviceaccount:kube-system:*"]
 //! exemptGroups: [kvet:break-glass]
 //! ignoreMissingSchemas: true     # overrides .kvet.yaml's for admission (custom resources)
+//! images:                        # verify images for image-signed / image-digest-pinned
+//!   cosignKeys: [release=cosign.pub]   # NAME=PATH or PATH (relative to this file)
+//!   rekorKeys: [rekor.pub]
+//!   rekorRequired: false
+//!   insecureRegistries: ["127.0.0.1:5000"]
+//!   registryConfig: docker-config.json
+//!   cacheSeconds: 300            # verdicts are kept this long (failures 15 s)
+//!   wait: 3s                     # longest a request waits for verification (default: timeout / 2)
 //! ```
 
 use kvet_policy::glob_matches;
 use serde::Deserialize;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// What kvet answers when it cannot reach a verdict.
@@ -55,6 +63,44 @@ pub struct WebhookSettings {
     pub exempt_groups: Vec<String>,
     /// Overrides the config's `ignoreMissingSchemas` when set.
     pub ignore_missing_schemas: Option<bool>,
+    /// Image verification, when configured.
+    pub images: Option<ImageSettings>,
+}
+
+/// How the webhook verifies images: facts are gathered in the background, shared by
+/// requests, kept for `cache`, and waited for at most `wait` per request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageSettings {
+    /// Cosign public keys: (name, path).
+    pub cosign_keys: Vec<(String, PathBuf)>,
+    /// Rekor public keys.
+    pub rekor_keys: Vec<PathBuf>,
+    /// A signature counts only with a verified Rekor entry.
+    pub rekor_required: bool,
+    /// Registries reached over plain HTTP.
+    pub insecure_registries: Vec<String>,
+    /// A docker config.json with credentials.
+    pub registry_config: Option<PathBuf>,
+    /// How long verdicts are kept.
+    pub cache: Duration,
+    /// Longest a request waits for verification.
+    pub wait: Duration,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawImages {
+    #[serde(default)]
+    cosign_keys: Vec<String>,
+    #[serde(default)]
+    rekor_keys: Vec<String>,
+    #[serde(default)]
+    rekor_required: bool,
+    #[serde(default)]
+    insecure_registries: Vec<String>,
+    registry_config: Option<String>,
+    cache_seconds: Option<u64>,
+    wait: Option<Value>,
 }
 
 impl Default for WebhookSettings {
@@ -70,6 +116,7 @@ impl Default for WebhookSettings {
             exempt_users: Vec::new(),
             exempt_groups: Vec::new(),
             ignore_missing_schemas: None,
+            images: None,
         }
     }
 }
@@ -90,6 +137,7 @@ struct RawSettings {
     #[serde(default)]
     exempt_groups: Vec<String>,
     ignore_missing_schemas: Option<bool>,
+    images: Option<RawImages>,
 }
 
 /// `250`, `250ms`, `8s`.
@@ -160,6 +208,42 @@ impl WebhookSettings {
         s.exempt_users = raw.exempt_users;
         s.exempt_groups = raw.exempt_groups;
         s.ignore_missing_schemas = raw.ignore_missing_schemas;
+        if let Some(i) = raw.images {
+            // Paths are relative to the settings file.
+            let base = Path::new(file).parent().unwrap_or(Path::new("."));
+            let path = |p: &str| base.join(p);
+            let cosign_keys = i
+                .cosign_keys
+                .iter()
+                .map(|k| match k.split_once('=') {
+                    Some((name, p)) if !name.is_empty() && !name.contains(['/', '\\']) => {
+                        (name.to_owned(), path(p))
+                    }
+                    _ => {
+                        let p = path(k);
+                        let stem = p
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        (stem, p)
+                    }
+                })
+                .collect();
+            let wait = match &i.wait {
+                Some(w) => duration(w)
+                    .ok_or_else(|| format!("{file}: images.wait must be a duration such as 3s"))?,
+                None => s.timeout / 2,
+            };
+            s.images = Some(ImageSettings {
+                cosign_keys,
+                rekor_keys: i.rekor_keys.iter().map(|p| path(p)).collect(),
+                rekor_required: i.rekor_required,
+                insecure_registries: i.insecure_registries,
+                registry_config: i.registry_config.as_deref().map(path),
+                cache: Duration::from_secs(i.cache_seconds.unwrap_or(300)),
+                wait: wait.min(s.timeout),
+            });
+        }
         Ok(s)
     }
 
@@ -228,5 +312,29 @@ mod tests {
         assert!(e.contains("unknown field"), "{e}");
         let e = WebhookSettings::parse("w.yaml", "operations: [PATCH]\n").unwrap_err();
         assert!(e.contains("PATCH"), "{e}");
+    }
+
+    #[test]
+    fn image_settings_resolve_paths_beside_the_file() {
+        let s = WebhookSettings::parse(
+            "/etc/kvet/webhook.yaml",
+            "timeout: 6s\nimages:\n  cosignKeys: [release=keys/a.pub, /abs/b.pub]\n  rekorKeys: [rekor.pub]\n",
+        )
+        .expect("valid");
+        let i = s.images.expect("images");
+        assert_eq!(
+            i.cosign_keys,
+            vec![
+                ("release".to_owned(), PathBuf::from("/etc/kvet/keys/a.pub")),
+                ("b".to_owned(), PathBuf::from("/abs/b.pub")),
+            ]
+        );
+        assert_eq!(i.rekor_keys, vec![PathBuf::from("/etc/kvet/rekor.pub")]);
+        assert_eq!(
+            (i.wait, i.cache),
+            (Duration::from_secs(3), Duration::from_secs(300))
+        );
+        let e = WebhookSettings::parse("w.yaml", "images: {cosignKey: [a]}\n").unwrap_err();
+        assert!(e.contains("unknown field"), "{e}");
     }
 }

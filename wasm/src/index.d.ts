@@ -110,6 +110,12 @@ export interface CheckOptions {
   chart?: ChartOptions;
   /** YYYY-MM-DD for exception expiry (default: today). */
   today?: string;
+  /**
+   * Image facts (`data.kvet.images`) from an evidence file in the set, written by
+   * `kvet images fetch`: no registry is called. Turns on image-signed unless policy sets are
+   * named. Keys are paths in the set, `NAME=PATH` to name them for policies.
+   */
+  images?: { evidence: string; cosignKeys?: string[]; rekorKeys?: string[]; rekorRequired?: boolean };
 }
 
 export interface RenderOptions extends ChartOptions {

@@ -153,6 +153,7 @@ const CHECK_KEYS: &[&str] = &[
     "noConfig",
     "exceptions",
     "chart",
+    "images",
     "today",
 ];
 
@@ -306,13 +307,19 @@ pub fn check(set: &FileSet, options: &Value, today: Date) -> Result<Value, ApiEr
         Some(s) if !s.is_empty() => Some(s),
         _ => config.policy_sets.clone(),
     };
-    let sets: Vec<String> = match named_sets {
+    let images = o.object("images")?;
+    let sets_named = named_sets.is_some();
+    let mut sets: Vec<String> = match named_sets {
         None => kvet_policy::DEFAULT_SETS
             .iter()
             .map(|s| (*s).to_owned())
             .collect(),
         Some(list) => list.into_iter().filter(|s| s.as_str() != "none").collect(),
     };
+    // As `kvet check --image-evidence`: image-signed applies unless sets are named.
+    if images.is_some() && !sets_named && !sets.iter().any(|s| s == "image-signed") {
+        sets.push("image-signed".to_owned());
+    }
     let namespaces = match o.strings("namespaces")? {
         Some(n) if !n.is_empty() => n,
         _ => config.namespaces.clone().unwrap_or_default(),
@@ -338,7 +345,7 @@ pub fn check(set: &FileSet, options: &Value, today: Date) -> Result<Value, ApiEr
             modules.push((path.to_owned(), text.to_owned()));
         }
     }
-    let policies = MemoryPolicies {
+    let mut policies = MemoryPolicies {
         sources: PolicySources {
             policies: config
                 .policies
@@ -421,6 +428,13 @@ pub fn check(set: &FileSet, options: &Value, today: Date) -> Result<Value, ApiEr
     }
     let roots = o.strings("paths")?.unwrap_or_else(|| default_roots(set));
     let (files, mut problems) = files::load_inputs(set, &roots, &chart_opts);
+    if let Some(i) = images {
+        let data = image_evidence(set, i, &files, &policies.sources.sets)?;
+        policies
+            .sources
+            .extra_data
+            .push(("<image facts>".to_owned(), data));
+    }
     let crds = o.strings("crds")?.unwrap_or_default();
     // A checker keeps the validators it compiled: reuse it while no CRD changes its catalog.
     let has_crds = !crds.is_empty()
@@ -483,6 +497,80 @@ pub fn check(set: &FileSet, options: &Value, today: Date) -> Result<Value, ApiEr
     }
     let text = report::json(&report, &version.to_string());
     serde_json::from_str(&text).map_err(|e| ApiError::new(e.to_string()))
+}
+
+/// `options.images`: image facts from an evidence file in the set (written by `kvet images
+/// fetch`), verified with the keys named — what `kvet check --image-evidence` does, with no
+/// registry call from the browser.
+fn image_evidence(
+    set: &FileSet,
+    i: &Map<String, Value>,
+    files: &[kvet_engine::SourceFile],
+    sets: &[String],
+) -> Result<Value, ApiError> {
+    for k in i.keys() {
+        if !["evidence", "cosignKeys", "rekorKeys", "rekorRequired"].contains(&k.as_str()) {
+            return Err(ApiError::option(
+                &format!("images.{k}"),
+                "unknown option (known: evidence, cosignKeys, rekorKeys, rekorRequired)",
+            ));
+        }
+    }
+    let o = Opts(i);
+    let path = o.str("evidence")?.ok_or_else(|| {
+        ApiError::option(
+            "images.evidence",
+            "the evidence file's path in the set is required",
+        )
+    })?;
+    let text = set.read(&path).map_err(|f| ApiError::from_finding(&f))?;
+    let evidence = kvet_images::Evidence::from_json(&text.text).map_err(|e| ApiError {
+        message: e,
+        file: Some(path.clone()),
+        line: 0,
+        column: 0,
+    })?;
+    let key = |id: &str, p: &str| -> Result<kvet_images::PublicKey, ApiError> {
+        let t = set.read(p).map_err(|f| ApiError::from_finding(&f))?;
+        kvet_images::PublicKey::from_pem(id, &t.text).map_err(|e| ApiError {
+            message: e,
+            file: Some(p.to_owned()),
+            line: 0,
+            column: 0,
+        })
+    };
+    let stem = |p: &str| {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        name.rsplit_once('.').map_or(name, |(s, _)| s).to_owned()
+    };
+    let mut opts = kvet_images::VerifyOptions {
+        rekor_required: o.bool("rekorRequired")?.unwrap_or(false),
+        ..Default::default()
+    };
+    for k in o.strings("cosignKeys")?.unwrap_or_default() {
+        opts.keys.push(match k.split_once('=') {
+            Some((id, p)) if !id.is_empty() && !id.contains('/') => key(id, p)?,
+            _ => key(&stem(&k), &k)?,
+        });
+    }
+    for p in o.strings("rekorKeys")?.unwrap_or_default() {
+        opts.rekor_keys.push(key(&stem(&p), &p)?);
+    }
+    if opts.keys.is_empty() && sets.iter().any(|s| s == "image-signed") {
+        return Err(ApiError::option(
+            "images.cosignKeys",
+            "image-signed verifies signatures against keys; name at least one",
+        ));
+    }
+    if opts.rekor_required && opts.rekor_keys.is_empty() {
+        return Err(ApiError::option(
+            "images.rekorKeys",
+            "rekorRequired needs a Rekor key",
+        ));
+    }
+    let refs = kvet_engine::images::image_references(files);
+    let facts = kvet_engine::images::resolved_facts(&refs, &evidence, &opts, true);
+    Ok(kvet_engine::images::image_data(&facts))
 }
 
 /// One object of each common kind, checked by [`warm`].

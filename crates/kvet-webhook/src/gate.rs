@@ -82,6 +82,40 @@ fn image_facts(
             .unwrap_or_default();
         verify.rekor_keys.push(read(&stem, p)?);
     }
+    if !i.fulcio_roots.is_empty()
+        || i.certificate_identity.is_some()
+        || i.certificate_oidc_issuer.is_some()
+    {
+        use kvet_images::keyless::{Identity, Keyless, Matcher};
+        let matcher = |v: &Option<(String, bool)>, key: &str| match v {
+            Some((r, true)) => Matcher::regex(r).map_err(|e| format!("images.{key}Regexp: {e}")),
+            Some((e, false)) => Ok(Matcher::Exact(e.clone())),
+            None => Err(format!(
+                "images: keyless verification needs {key} (or {key}Regexp)"
+            )),
+        };
+        let subject = matcher(&i.certificate_identity, "certificateIdentity")?;
+        let issuer = matcher(&i.certificate_oidc_issuer, "certificateOidcIssuer")?;
+        if i.fulcio_roots.is_empty() || verify.rekor_keys.is_empty() {
+            return Err(
+                "images: keyless verification needs fulcioRoots and rekorKeys (the log dates each signature)"
+                    .to_owned(),
+            );
+        }
+        let mut roots = Vec::new();
+        for p in &i.fulcio_roots {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| format!("images: {}: {e}", p.display()))?;
+            roots.extend(
+                Keyless::roots_from_pem(&text)
+                    .map_err(|e| format!("images: {}: {e}", p.display()))?,
+            );
+        }
+        verify.keyless = Some(Keyless {
+            identities: vec![Identity { subject, issuer }],
+            roots,
+        });
+    }
     if i.rekor_required && verify.rekor_keys.is_empty() {
         return Err("images: rekorRequired needs rekorKeys".to_owned());
     }
@@ -319,6 +353,7 @@ impl Gate {
             watched.extend(i.cosign_keys.iter().map(|(_, p)| p.clone()));
             watched.extend(i.rekor_keys.iter().cloned());
             watched.extend(i.registry_config.iter().cloned());
+            watched.extend(i.fulcio_roots.iter().cloned());
         }
         watched.extend(exceptions_file);
         let (policy_files, _) = input::discover_with(

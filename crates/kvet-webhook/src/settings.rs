@@ -21,6 +21,9 @@
 //!   rekorRequired: false
 //!   insecureRegistries: ["127.0.0.1:5000"]
 //!   registryConfig: docker-config.json
+//!   fulcioRoots: [fulcio.pem]    # keyless: trusted roots, with the identity and issuer below
+//!   certificateIdentity: ci@example.com        # or certificateIdentityRegexp
+//!   certificateOidcIssuer: https://issuer.example.com   # or certificateOidcIssuerRegexp
 //!   cacheSeconds: 300            # verdicts are kept this long (failures 15 s)
 //!   wait: 3s                     # longest a request waits for verification (default: timeout / 2)
 //! ```
@@ -81,6 +84,12 @@ pub struct ImageSettings {
     pub insecure_registries: Vec<String>,
     /// A docker config.json with credentials.
     pub registry_config: Option<PathBuf>,
+    /// Keyless: trusted Fulcio roots (and intermediates).
+    pub fulcio_roots: Vec<PathBuf>,
+    /// Keyless: the accepted identity, exactly or as a regular expression.
+    pub certificate_identity: Option<(String, bool)>,
+    /// Keyless: the accepted OIDC issuer, exactly or as a regular expression.
+    pub certificate_oidc_issuer: Option<(String, bool)>,
     /// How long verdicts are kept.
     pub cache: Duration,
     /// Longest a request waits for verification.
@@ -99,6 +108,12 @@ struct RawImages {
     #[serde(default)]
     insecure_registries: Vec<String>,
     registry_config: Option<String>,
+    #[serde(default)]
+    fulcio_roots: Vec<String>,
+    certificate_identity: Option<String>,
+    certificate_identity_regexp: Option<String>,
+    certificate_oidc_issuer: Option<String>,
+    certificate_oidc_issuer_regexp: Option<String>,
     cache_seconds: Option<u64>,
     wait: Option<Value>,
 }
@@ -138,6 +153,23 @@ struct RawSettings {
     exempt_groups: Vec<String>,
     ignore_missing_schemas: Option<bool>,
     images: Option<RawImages>,
+}
+
+/// An exact value or a regular expression (`true`), not both.
+fn one_of(
+    file: &str,
+    key: &str,
+    exact: Option<String>,
+    regexp: Option<String>,
+) -> Result<Option<(String, bool)>, String> {
+    match (exact, regexp) {
+        (Some(_), Some(_)) => Err(format!(
+            "{file}: give images.{key} or images.{key}Regexp, not both"
+        )),
+        (Some(e), None) => Ok(Some((e, false))),
+        (None, Some(r)) => Ok(Some((r, true))),
+        (None, None) => Ok(None),
+    }
 }
 
 /// `250`, `250ms`, `8s`.
@@ -240,6 +272,19 @@ impl WebhookSettings {
                 rekor_required: i.rekor_required,
                 insecure_registries: i.insecure_registries,
                 registry_config: i.registry_config.as_deref().map(path),
+                fulcio_roots: i.fulcio_roots.iter().map(|p| path(p)).collect(),
+                certificate_identity: one_of(
+                    file,
+                    "certificateIdentity",
+                    i.certificate_identity,
+                    i.certificate_identity_regexp,
+                )?,
+                certificate_oidc_issuer: one_of(
+                    file,
+                    "certificateOidcIssuer",
+                    i.certificate_oidc_issuer,
+                    i.certificate_oidc_issuer_regexp,
+                )?,
                 cache: Duration::from_secs(i.cache_seconds.unwrap_or(300)),
                 wait: wait.min(s.timeout),
             });
@@ -334,6 +379,26 @@ mod tests {
             (i.wait, i.cache),
             (Duration::from_secs(3), Duration::from_secs(300))
         );
+        let s = WebhookSettings::parse(
+            "w.yaml",
+            "images:\n  fulcioRoots: [f.pem]\n  certificateIdentityRegexp: '@example.com$'\n  certificateOidcIssuer: https://i\n",
+        )
+        .expect("valid");
+        let i = s.images.expect("images");
+        assert_eq!(
+            i.certificate_identity,
+            Some(("@example.com$".to_owned(), true))
+        );
+        assert_eq!(
+            i.certificate_oidc_issuer,
+            Some(("https://i".to_owned(), false))
+        );
+        let e = WebhookSettings::parse(
+            "w.yaml",
+            "images: {certificateIdentity: a, certificateIdentityRegexp: b}\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("not both"), "{e}");
         let e = WebhookSettings::parse("w.yaml", "images: {cosignKey: [a]}\n").unwrap_err();
         assert!(e.contains("unknown field"), "{e}");
     }

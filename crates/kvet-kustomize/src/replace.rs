@@ -16,8 +16,8 @@ pub enum Step {
     All,
 }
 
-/// Parses `a.b.[k=v].c` (brackets may hold dots).
-pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
+/// Splits a field path at the dots outside brackets (`a.[k=v.w].c` → `a`, `[k=v.w]`, `c`).
+pub(crate) fn split_path(path: &str) -> Vec<String> {
     let mut parts = Vec::new();
     let mut cur = String::new();
     let mut depth = 0;
@@ -34,6 +34,12 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
         cur.push(c);
     }
     parts.push(cur);
+    parts
+}
+
+/// Parses `a.b.[k=v].c` (brackets may hold dots).
+pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
+    let parts = split_path(path);
     let mut steps = Vec::new();
     for p in parts {
         if p.is_empty() {

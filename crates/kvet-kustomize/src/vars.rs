@@ -319,22 +319,7 @@ enum Val {
 
 /// `ports[0]` is read as `ports.0`, as kustomize reads var field paths.
 fn field_steps(path: &str) -> Result<Vec<Step>, String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0;
-    for c in path.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' => depth -= 1,
-            '.' if depth == 0 => {
-                parts.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    parts.push(cur);
+    let parts = replace::split_path(path);
     let mut out = Vec::new();
     for p in parts {
         if let Some((head, idx)) =

@@ -544,12 +544,9 @@ fn run_render(args: RenderArgs) -> ExitCode {
 /// `kvet render DIR` for a kustomization: what `kubectl kustomize DIR` prints.
 /// kustomize's warnings (deprecated fields, unused vars) go to stderr, located.
 fn render_kustomization(dir: &Path, allow_remote: bool) -> ExitCode {
-    let fetcher = match allow_remote.then(remote::Fetcher::new).transpose() {
+    let fetcher = match remote::Fetcher::when(allow_remote) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("kvet: --allow-remote: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let remote = fetcher
         .as_ref()
@@ -802,12 +799,9 @@ fn run_check(args: CheckArgs) -> ExitCode {
         args.release_namespace.clone(),
         Some(format!("v{}.{}.0", version.major, version.minor)),
     );
-    let fetcher = match args.allow_remote.then(remote::Fetcher::new).transpose() {
+    let fetcher = match remote::Fetcher::when(args.allow_remote) {
         Ok(f) => f,
-        Err(e) => {
-            eprintln!("kvet: --allow-remote: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let remote = fetcher
         .as_ref()

@@ -21,6 +21,15 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
+    /// A fetcher when `--allow-remote` is given; a temporary directory that cannot be made
+    /// is reported, and the command ends with exit code 2.
+    pub fn when(allowed: bool) -> Result<Option<Fetcher>, std::process::ExitCode> {
+        allowed.then(Fetcher::new).transpose().map_err(|e| {
+            eprintln!("kvet: --allow-remote: {e}");
+            std::process::ExitCode::from(2)
+        })
+    }
+
     /// A fetcher cloning into a fresh temporary directory.
     pub fn new() -> Result<Fetcher, String> {
         let agent = ureq::Agent::config_builder()

@@ -366,11 +366,7 @@ pub fn sign_bundle_with_proof(
         .pointer_mut("/verificationMaterial/tlogEntries/0")
         .and_then(Value::as_object_mut)
     {
-        let body = t
-            .get("canonicalizedBody")
-            .and_then(Value::as_str)
-            .and_then(|s| B64.decode(s).ok())
-            .unwrap_or_default();
+        let body = logged_body(t);
         t.insert(
             "inclusionProof".into(),
             log.inclusion_proof(&body, index, size),
@@ -401,11 +397,7 @@ pub fn sign_bundle_keyless(
         .pointer_mut("/verificationMaterial/tlogEntries/0")
         .and_then(Value::as_object_mut)
     {
-        let body = t
-            .get("canonicalizedBody")
-            .and_then(Value::as_str)
-            .and_then(|s| B64.decode(s).ok())
-            .unwrap_or_default();
+        let body = logged_body(t);
         let e = log.log_entry(&body, integrated_time, 7);
         t.insert("integratedTime".into(), json!(integrated_time.to_string()));
         t.insert(
@@ -414,6 +406,15 @@ pub fn sign_bundle_keyless(
         );
     }
     serde_json::to_vec(&b).unwrap_or_default()
+}
+
+/// The body a bundle's log entry logs.
+fn logged_body(entry: &serde_json::Map<String, Value>) -> Vec<u8> {
+    entry
+        .get("canonicalizedBody")
+        .and_then(Value::as_str)
+        .and_then(|s| B64.decode(s).ok())
+        .unwrap_or_default()
 }
 
 /// The RFC 6962 root of a tree of leaf hashes.

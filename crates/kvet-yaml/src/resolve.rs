@@ -367,6 +367,19 @@ impl Scalar {
     }
 }
 
+/// Whether reading `value`'s JSON text as YAML gives back a different value: true when it
+/// holds an integral float (`3.0`), which reads as an integer, as [`Scalar::into_json`] makes
+/// it. For values that arrived as JSON, to be checked without being read as YAML when nothing
+/// would change.
+pub fn changes_when_read(value: &Value) -> bool {
+    match value {
+        Value::Number(n) => n.as_f64().is_some_and(|f| n.is_f64() && !float_to_json(f).is_f64()),
+        Value::Array(items) => items.iter().any(changes_when_read),
+        Value::Object(map) => map.values().any(changes_when_read),
+        _ => false,
+    }
+}
+
 fn float_to_json(f: f64) -> Value {
     // Go's encoder writes integral floats below 1e21 without a fraction, so the decoder on the
     // other side sees an integer.

@@ -56,11 +56,19 @@ pub struct SpanTree {
     pub(crate) kids: Vec<Kid>,
 }
 
-/// Where one value sits in a [`SpanTree`]: the handle an object carries to locate its fields.
+/// Where one value sits in its source text: the handle an object carries to locate its fields.
 #[derive(Debug, Clone)]
 pub struct SpanMap {
-    tree: Arc<SpanTree>,
-    root: u32,
+    repr: Repr,
+}
+
+#[derive(Debug, Clone)]
+enum Repr {
+    /// A node of a parsed document's [`SpanTree`].
+    Tree { tree: Arc<SpanTree>, root: u32 },
+    /// A value whose text is its compact JSON serialization (`serde_json::to_string`), starting
+    /// at `start`: positions are computed from the value when asked, with no text kept.
+    Json { start: Pos, end: Pos },
 }
 
 /// The source location found for a JSON pointer.
@@ -120,38 +128,95 @@ impl SpanTree {
 
 impl SpanMap {
     pub(crate) fn new(tree: Arc<SpanTree>, root: u32) -> Self {
-        SpanMap { tree, root }
+        SpanMap {
+            repr: Repr::Tree { tree, root },
+        }
+    }
+
+    /// The spans `value` would have if its text were its compact JSON serialization
+    /// (`serde_json::to_string(value)`, on one line), without serializing it: for a value that
+    /// arrived as JSON and was never read as YAML, such as an admission request's object.
+    /// Every method answers exactly as on the map of that text parsed with
+    /// [`parse_stream`](crate::parse_stream).
+    pub fn compact_json(value: &Value) -> SpanMap {
+        let start = Pos {
+            offset: 0,
+            line: 1,
+            column: 1,
+        };
+        SpanMap {
+            repr: Repr::Json {
+                start,
+                end: advance(start, extent(value)),
+            },
+        }
     }
 
     /// The span of the whole value.
     pub fn root_span(&self) -> Span {
-        self.tree.span(self.root)
+        match &self.repr {
+            Repr::Tree { tree, root } => tree.span(*root),
+            Repr::Json { start, end } => Span {
+                start: *start,
+                end: *end,
+            },
+        }
     }
 
     /// The span map of a child of this value, found by walking `value` (the value this map
     /// describes) along `tokens`.
     pub fn child(&self, value: &Value, tokens: &[&str]) -> Option<SpanMap> {
-        let (node, _, exact, _) = self.walk(value, tokens.iter().map(|t| decode_token(t)));
-        exact.then(|| SpanMap::new(self.tree.clone(), node))
+        let tokens = tokens.iter().map(|t| decode_token(t));
+        match &self.repr {
+            Repr::Tree { tree, .. } => {
+                let (node, _, exact, _) = self.walk(tree, value, tokens);
+                exact.then(|| SpanMap::new(tree.clone(), node))
+            }
+            Repr::Json { start, end } => {
+                let (node, _, exact) = walk_json(*start, *end, value, tokens);
+                exact.then_some(SpanMap {
+                    repr: Repr::Json {
+                        start: node.start,
+                        end: node.end,
+                    },
+                })
+            }
+        }
     }
 
     /// Locates an RFC 6901 JSON pointer (`/spec/containers/0/image`) within `value`, the value
     /// this map describes.
     pub fn locate(&self, value: &Value, pointer: &str) -> Located {
         let tokens = pointer.split('/').skip(1).map(decode_token);
-        let (node, key, exact, _) = self.walk(value, tokens);
-        Located {
-            value: self.tree.span(node),
-            key,
-            exact,
+        match &self.repr {
+            Repr::Tree { tree, .. } => {
+                let (node, key, exact, _) = self.walk(tree, value, tokens);
+                Located {
+                    value: tree.span(node),
+                    key,
+                    exact,
+                }
+            }
+            Repr::Json { start, end } => {
+                let (value, key, exact) = walk_json(*start, *end, value, tokens);
+                Located { value, key, exact }
+            }
         }
     }
 
-    fn walk<'a, I>(&self, value: &Value, tokens: I) -> (u32, Option<Span>, bool, usize)
+    fn walk<'a, I>(
+        &self,
+        tree: &SpanTree,
+        value: &Value,
+        tokens: I,
+    ) -> (u32, Option<Span>, bool, usize)
     where
         I: Iterator<Item = std::borrow::Cow<'a, str>>,
     {
-        let mut node = self.root;
+        let mut node = match &self.repr {
+            Repr::Tree { root, .. } => *root,
+            Repr::Json { .. } => return (0, None, false, 0),
+        };
         let mut key = None;
         let mut cur = value;
         let mut depth = 0;
@@ -173,7 +238,7 @@ impl SpanMap {
             let Some((i, v)) = next else {
                 return (node, key, false, depth);
             };
-            let Some(kid) = self.tree.kid(node, i) else {
+            let Some(kid) = tree.kid(node, i) else {
                 return (node, key, false, depth);
             };
             node = kid.node;
@@ -183,6 +248,121 @@ impl SpanMap {
         }
         (node, key, true, depth)
     }
+}
+
+/// The length of some compact JSON text, in bytes and in characters.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extent {
+    bytes: u32,
+    chars: u32,
+}
+
+impl std::io::Write for Extent {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.bytes = self.bytes.saturating_add(buf.len() as u32);
+        // Every byte but a UTF-8 continuation byte starts a character.
+        let starts = buf.iter().filter(|b| (**b & 0xC0) != 0x80).count();
+        self.chars = self.chars.saturating_add(starts as u32);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The extent of `v`'s compact JSON serialization.
+fn extent(v: &Value) -> Extent {
+    let mut e = Extent::default();
+    // Writing to a counter cannot fail, and a `Value` always serializes.
+    let _ = serde_json::to_writer(&mut e, v);
+    e
+}
+
+/// The extent of a mapping key as JSON (quoted and escaped).
+fn key_extent(k: &str) -> Extent {
+    let mut e = Extent::default();
+    let _ = serde_json::to_writer(&mut e, k);
+    e
+}
+
+/// The position `e` further along a single line.
+fn advance(p: Pos, e: Extent) -> Pos {
+    Pos {
+        offset: p.offset.saturating_add(e.bytes),
+        line: p.line,
+        column: p.column.saturating_add(e.chars),
+    }
+}
+
+/// One ASCII character further (`{`, `[`, `:`, `,`).
+fn step(p: Pos) -> Pos {
+    advance(p, Extent { bytes: 1, chars: 1 })
+}
+
+/// [`SpanMap::walk`] over compact JSON: the value span, key span and exactness of the deepest
+/// node on the way, the positions summed from the extents of the siblings before each step.
+fn walk_json<'a, I>(start: Pos, end: Pos, value: &Value, tokens: I) -> (Span, Option<Span>, bool)
+where
+    I: Iterator<Item = std::borrow::Cow<'a, str>>,
+{
+    let mut node = Span { start, end };
+    let mut key = None;
+    let mut cur = value;
+    for tok in tokens {
+        match cur {
+            Value::Object(map) => {
+                // `{`, then `"key":value,` for each entry before the one wanted.
+                let mut p = step(node.start);
+                let mut found = None;
+                for (k, v) in map {
+                    let k_end = advance(p, key_extent(k));
+                    if k == tok.as_ref() {
+                        found = Some((
+                            Span {
+                                start: p,
+                                end: k_end,
+                            },
+                            v,
+                        ));
+                        break;
+                    }
+                    p = step(advance(step(k_end), extent(v)));
+                }
+                let Some((k, v)) = found else {
+                    return (node, key, false);
+                };
+                let v_start = step(k.end);
+                node = Span {
+                    start: v_start,
+                    end: advance(v_start, extent(v)),
+                };
+                key = Some(k);
+                cur = v;
+            }
+            Value::Array(items) => {
+                let Some((i, v)) = tok
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i).map(|v| (i, v)))
+                else {
+                    return (node, key, false);
+                };
+                let mut p = step(node.start);
+                for before in &items[..i] {
+                    p = step(advance(p, extent(before)));
+                }
+                node = Span {
+                    start: p,
+                    end: advance(p, extent(v)),
+                };
+                key = None;
+                cur = v;
+            }
+            _ => return (node, key, false),
+        }
+    }
+    (node, key, true)
 }
 
 fn decode_token(t: &str) -> std::borrow::Cow<'_, str> {

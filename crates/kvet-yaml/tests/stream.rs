@@ -324,3 +324,98 @@ f: [ "\'", x ]
         assert_eq!(s.errors[0].span.start.line, line, "{text}: {:?}", s.errors);
     }
 }
+
+/// Every pointer of `v` (each node, each missing child of a mapping or sequence, and a pointer
+/// through a scalar), for comparing span maps.
+fn pointers(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    out.push(at.clone());
+    match v {
+        serde_json::Value::Object(m) => {
+            out.push(format!("{at}/no-such-key/deeper"));
+            for (k, child) in m {
+                pointers(child, format!("{at}/{}", kvet_yaml::escape_token(k)), out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            out.push(format!("{at}/{}", a.len()));
+            out.push(format!("{at}/x"));
+            for (i, child) in a.iter().enumerate() {
+                pointers(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => out.push(format!("{at}/below-a-scalar")),
+    }
+}
+
+#[test]
+fn compact_json_spans_equal_those_of_the_parsed_text() {
+    let values = [
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "wëb-ü", "labels": {"a/b~c": "x", "": "empty key"},
+                         "annotations": {"note": "quote \" backslash \\ tab \t newline \n ☃ 𝄞"}},
+            "spec": {"replicas": 3, "paused": false, "minReadySeconds": null,
+                     "ratio": 0.25, "big": 18446744073709551615u64, "neg": -7,
+                     "template": {"spec": {"containers": [
+                         {"name": "app", "image": "nginx:1", "ports": [{"containerPort": 80}, {}],
+                          "args": [], "env": [{"name": "ÄÖÜ", "value": "日本語"}]},
+                         {"name": "side", "securityContext": {"privileged": true}}]}}},
+            "list": [[1, [2, []]], {}, "", [{"k": [null]}]],
+        }),
+        json!({"kind": "List", "items": [{"kind": "Pod", "metadata": {"name": "a"}}, {"kind": "Pod"}]}),
+        json!([1, {"a": 2}]),
+        json!("scalar ☃"),
+        json!({}),
+    ];
+    for v in &values {
+        let text = serde_json::to_string(v).unwrap();
+        let s = parse(&text);
+        assert!(s.errors.is_empty(), "{text}: {:?}", s.errors);
+        let d = &s.documents[0];
+        assert_eq!(&d.value, v, "{text}");
+        let json = kvet_yaml::SpanMap::compact_json(v);
+        assert_eq!(json.root_span(), d.spans.root_span(), "{text}");
+        let mut all = Vec::new();
+        pointers(v, String::new(), &mut all);
+        for p in &all {
+            assert_eq!(
+                json.locate(v, p),
+                d.spans.locate(&d.value, p),
+                "{p} in {text}"
+            );
+        }
+        if let Some(items) = v.get("items").and_then(|i| i.as_array()) {
+            for (i, item) in items.iter().enumerate() {
+                let i = i.to_string();
+                let (a, b) = (
+                    json.child(v, &["items", &i]).unwrap(),
+                    d.spans.child(&d.value, &["items", &i]).unwrap(),
+                );
+                assert_eq!(a.root_span(), b.root_span());
+                let mut inner = Vec::new();
+                pointers(item, String::new(), &mut inner);
+                for p in &inner {
+                    assert_eq!(a.locate(item, p), b.locate(item, p), "items/{i}{p}");
+                }
+            }
+            assert!(json.child(v, &["items", "9"]).is_none());
+        }
+    }
+}
+
+#[test]
+fn values_whose_text_reads_back_differently_are_told() {
+    for (v, changes) in [
+        (json!({"a": [1, -2, 0.5, 2.5e-3, 1e21, 1.5e300, "3.0", 18446744073709551615u64]}), false),
+        (json!({"a": {"b": [3.0]}}), true),
+        (json!(-0.0), true),
+        (json!(1e20), false),
+        (json!(1e18), true),
+    ] {
+        let text = serde_json::to_string(&v).unwrap();
+        let s = parse(&text);
+        assert!(s.errors.is_empty(), "{text}: {:?}", s.errors);
+        assert_eq!(kvet_yaml::resolve::changes_when_read(&v), changes, "{text}");
+        assert_eq!(s.documents[0].value != v, changes, "{text}");
+    }
+}

@@ -201,18 +201,43 @@ impl Checker {
     /// checks each file; a server answering one object per request keeps its evaluator instead
     /// of copying the compiled policies every time. Combined (whole-input) rules are not run.
     pub fn check_file_with(&self, file: &SourceFile, evaluator: &mut Option<Evaluator>) -> Report {
-        let r = self.check_file(file, evaluator);
-        let mut report = Report::default();
-        report.stats.files = 1;
-        report.stats.objects = r.objects;
-        report.stats.validated = r.validated;
-        report.stats.skipped = r.skipped;
-        report.stats.kinds = r.kinds;
-        report.findings = r.findings;
-        report.waived = r.waived;
-        report.findings.sort_by(Finding::order);
-        report.stats.waived = report.waived.len();
-        report
+        one_file_report(self.check_file(file, evaluator))
+    }
+
+    /// Checks one object that arrived as JSON already parsed — an admission request's object —
+    /// on this thread with a caller-held evaluator, reporting exactly what
+    /// [`Checker::check_file_with`] reports for a file at `path` holding
+    /// `serde_json::to_string(&value)`, without writing or parsing that text: positions are
+    /// those of that text, computed only for findings.
+    pub fn check_value_with(
+        &self,
+        path: &str,
+        value: Value,
+        evaluator: &mut Option<Evaluator>,
+    ) -> Report {
+        if kvet_yaml::resolve::changes_when_read(&value) {
+            // Rare (an integral float such as `3.0`, which reads as `3`): the text itself.
+            let text = serde_json::to_string(&value).unwrap_or_default();
+            return self.check_file_with(&SourceFile::new(path, text), evaluator);
+        }
+        let doc = kvet_yaml::Document {
+            index: 0,
+            spans: kvet_yaml::SpanMap::compact_json(&value),
+            value,
+            duplicate_keys: Vec::new(),
+        };
+        let mut res = FileResult {
+            findings: Vec::new(),
+            waived: Vec::new(),
+            objects: 0,
+            validated: 0,
+            skipped: 0,
+            kinds: BTreeMap::new(),
+        };
+        let mut objects = Vec::new();
+        objects_of(path, doc, &mut objects, &mut res.findings);
+        self.check_objects(path, &objects, evaluator, &mut res);
+        one_file_report(res)
     }
 
     /// Checks every file in parallel. CRDs among them should have been added first
@@ -408,15 +433,33 @@ impl Checker {
             }
             objects_of(&file.path, doc, &mut objects, &mut res.findings);
         }
+        self.check_objects(&file.path, &objects, evaluator, &mut res);
+        if let Some(origin) = &file.origin {
+            let waived = res.waived.iter_mut().map(|w| &mut w.finding);
+            for f in res.findings.iter_mut().chain(waived) {
+                map_through(origin.as_ref(), &file.path, f);
+            }
+        }
+        res
+    }
+
+    /// Validates `objects` of the file at `path`, adding to `res`.
+    fn check_objects(
+        &self,
+        path: &str,
+        objects: &[Object],
+        evaluator: &mut Option<Evaluator>,
+        res: &mut FileResult,
+    ) {
         res.objects = objects.len();
-        for obj in &objects {
+        for obj in objects {
             *res.kinds.entry(obj.id.kind.clone()).or_default() += 1;
             if !self.selected(obj) {
                 res.skipped += 1;
                 continue;
             }
             let first = res.findings.len();
-            self.check_object(obj, &file.path, evaluator, &mut res);
+            self.check_object(obj, path, evaluator, res);
             if let Some(w) = obj
                 .value
                 .pointer("/metadata/annotations")
@@ -425,7 +468,7 @@ impl Checker {
             {
                 let mut mine = res.findings.split_off(first);
                 let at = obj.locate(
-                    &file.path,
+                    path,
                     &format!(
                         "/metadata/annotations/{}",
                         WAIVE_ANNOTATION.replace('/', "~1")
@@ -440,13 +483,6 @@ impl Checker {
                 res.findings.extend(mine);
             }
         }
-        if let Some(origin) = &file.origin {
-            let waived = res.waived.iter_mut().map(|w| &mut w.finding);
-            for f in res.findings.iter_mut().chain(waived) {
-                map_through(origin.as_ref(), &file.path, f);
-            }
-        }
-        res
     }
 
     fn check_object(
@@ -554,6 +590,21 @@ impl Checker {
         }
         self.opts.only_kinds.is_empty() || self.opts.only_kinds.iter().any(matches)
     }
+}
+
+/// The report on one file, findings in order.
+fn one_file_report(r: FileResult) -> Report {
+    let mut report = Report::default();
+    report.stats.files = 1;
+    report.stats.objects = r.objects;
+    report.stats.validated = r.validated;
+    report.stats.skipped = r.skipped;
+    report.stats.kinds = r.kinds;
+    report.findings = r.findings;
+    report.waived = r.waived;
+    report.findings.sort_by(Finding::order);
+    report.stats.waived = report.waived.len();
+    report
 }
 
 fn policy_findings(ev: &mut Evaluator, obj: &Object, file: &str, out: &mut Vec<Finding>) {

@@ -50,6 +50,13 @@ pub fn image_references(files: &[SourceFile]) -> Vec<String> {
     all.into_iter().collect()
 }
 
+/// Every distinct container image in one object (or any value), sorted.
+pub fn images_in(value: &Value) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    walk(value, &mut out);
+    out.into_iter().collect()
+}
+
 /// The facts of `images` as policy data, `{"kvet": {"images": {ref: facts}}}`.
 pub fn image_data<'a>(facts: impl IntoIterator<Item = &'a ImageFacts>) -> Value {
     let images: Map<String, Value> = facts

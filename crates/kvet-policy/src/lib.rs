@@ -476,15 +476,53 @@ impl PolicySetBuilder {
             .collect();
         let first = paths.first()?;
         let mut compiler = engine.clone();
+        // One entry point per set of rules that apply together, so an object's built-in rules
+        // run in one execution and share what they read (the pod spec, the minor …) instead of
+        // each recomputing it in an execution of its own.
+        let mut batches = std::collections::HashMap::new();
+        let mut batch_paths = Vec::new();
+        for (n, members) in batch_groups(rules).into_iter().enumerate() {
+            let package = format!("kvet_vm_batch_{n}");
+            let refs: Vec<String> = members
+                .iter()
+                .map(|&i| format!("\t[x | x := {}],\n", rules[i].path))
+                .collect();
+            let text = format!("package {package}\n\nrules := [\n{}]\n", refs.concat());
+            if compiler
+                .add_policy(format!("builtin:batch/{n}"), text)
+                .is_ok()
+            {
+                let path = format!("data.{package}.rules");
+                batch_paths.push(path.clone());
+                batches.insert(members, path);
+            }
+        }
         let policy = compiler.compile_with_entrypoint(&(*first).into()).ok()?;
-        let program =
-            regorus::languages::rego::compiler::Compiler::compile_from_policy(&policy, &paths)
-                .ok()?;
+        let all: Vec<&str> = paths
+            .iter()
+            .copied()
+            .chain(batch_paths.iter().map(String::as_str))
+            .collect();
+        let program = match regorus::languages::rego::compiler::Compiler::compile_from_policy(
+            &policy, &all,
+        ) {
+            Ok(p) => p,
+            // Without the batches, rule by rule.
+            Err(_) => {
+                batches.clear();
+                regorus::languages::rego::compiler::Compiler::compile_from_policy(&policy, &paths)
+                    .ok()?
+            }
+        };
         Some(std::sync::Arc::new(CompiledRules {
             policy,
             program,
             data: regorus::Value::from(Value::Object(data)),
             time_limit: self.time_limit,
+            batches: std::sync::Arc::new(Batches {
+                entries: batches,
+                time_limit: self.time_limit,
+            }),
         }))
     }
 
@@ -584,6 +622,36 @@ fn merge(
         }
     }
     Ok(())
+}
+
+/// The sets of VM rules (indices into `rules`) that apply to one object together: for each kind
+/// a built-in names, and for the kinds none names; only sets of two or more rules.
+fn batch_groups(rules: &[RuleRef]) -> Vec<Vec<usize>> {
+    let on_vm = |r: &RuleRef| r.builtin && !r.combined;
+    let mut kinds: Vec<&str> = rules
+        .iter()
+        .filter(|r| on_vm(r))
+        .flat_map(|r| r.kinds.iter().map(String::as_str))
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    // `None`: a kind no rule names, which only the rules for every kind apply to.
+    for kind in kinds.into_iter().map(Some).chain([None]) {
+        let members: Vec<usize> = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                on_vm(r)
+                    && (r.kinds.is_empty() || kind.is_some_and(|k| r.kinds.iter().any(|x| x == k)))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if members.len() >= 2 && !groups.contains(&members) {
+            groups.push(members);
+        }
+    }
+    groups
 }
 
 /// Errors that do not depend on the input and so mean the policy itself is broken.
@@ -714,6 +782,54 @@ struct CompiledRules {
     data: regorus::Value,
     #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     time_limit: Option<Duration>,
+    /// Entry points evaluating several rules in one execution.
+    batches: std::sync::Arc<Batches>,
+}
+
+/// Entry points evaluating several VM rules in one execution.
+#[derive(Debug, Default)]
+struct Batches {
+    /// Each entry point, by the rules (indices into the rule list) it evaluates, in order.
+    entries: std::collections::HashMap<Vec<usize>, String>,
+    /// The per-rule time limit, of which a batch gets a quarter (see [`run_batch`]).
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+    time_limit: Option<Duration>,
+}
+
+/// The timer for a time limit, reading the clock every 1024 instructions: reading it at every
+/// step costs more than the policies themselves.
+#[cfg(not(target_arch = "wasm32"))]
+fn timer(limit: Duration) -> regorus::utils::limits::ExecutionTimerConfig {
+    regorus::utils::limits::ExecutionTimerConfig {
+        limit,
+        check_interval: std::num::NonZeroU32::new(1024).unwrap_or(std::num::NonZeroU32::MIN),
+    }
+}
+
+/// Runs the batch at `path`, which evaluates `n` rules: their values in order, or `None` when
+/// the execution fails in any way (an error in a rule, a limit), for the caller to run the
+/// rules one by one as it does without batches, each with its own limits and errors.
+///
+/// The batch gets a quarter of the time limit, so a batch cut short by time and then run rule
+/// by rule still ends within about the time the rules alone would take.
+fn run_batch(
+    vm: &mut regorus::rvm::vm::RegoVM,
+    path: &str,
+    n: usize,
+    time_limit: Option<Duration>,
+) -> Option<Vec<regorus::Value>> {
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(limit) = time_limit {
+        vm.set_execution_timer_config(Some(timer(limit / 4)));
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = time_limit;
+    let result = vm.execute_entry_point_by_name(path);
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(limit) = time_limit {
+        vm.set_execution_timer_config(Some(timer(limit)));
+    }
+    result.ok().and_then(|v| unbatch(&v, n))
 }
 
 impl std::fmt::Debug for CompiledRules {
@@ -729,11 +845,7 @@ impl CompiledRules {
         vm.set_data(self.data.clone()).ok()?;
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(limit) = self.time_limit {
-            vm.set_execution_timer_config(Some(regorus::utils::limits::ExecutionTimerConfig {
-                limit,
-                check_interval: std::num::NonZeroU32::new(1024)
-                    .unwrap_or(std::num::NonZeroU32::MIN),
-            }));
+            vm.set_execution_timer_config(Some(timer(limit)));
         }
         Some(vm)
     }
@@ -757,6 +869,11 @@ impl PolicySet {
     pub fn evaluator(&self) -> Evaluator {
         Evaluator {
             vm: self.vm.as_ref().and_then(|c| c.vm()),
+            batches: self
+                .vm
+                .as_ref()
+                .map(|c| c.batches.clone())
+                .unwrap_or_default(),
             engine: self.engine.clone(),
             rules: self.rules.clone(),
             packages: self.packages.clone(),
@@ -788,6 +905,7 @@ impl PolicySet {
 /// Evaluates objects against a [`PolicySet`]; one per thread.
 pub struct Evaluator {
     vm: Option<regorus::rvm::vm::RegoVM>,
+    batches: std::sync::Arc<Batches>,
     engine: regorus::Engine,
     rules: Vec<RuleRef>,
     packages: Vec<Package>,
@@ -902,6 +1020,13 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Whether some policy reads the admission request (a Gatekeeper constraint's
+    /// `input.review`, or `data.kvet.review`): otherwise [`Evaluator::set_review`] changes no
+    /// decision, and a caller need not build the review.
+    pub fn reads_review(&self) -> bool {
+        self.reads_review || !self.constraints.is_empty()
+    }
+
     /// The review policies see for `input`: the one set, or gator's CREATE.
     fn review_of(&self, input: &Value) -> Value {
         self.review
@@ -967,7 +1092,9 @@ impl Evaluator {
             }
             return Ok(out);
         }
-        let value_in = regorus::Value::from(input.clone());
+        // Deserialized from the borrowed value: no copy of the input on the way.
+        let value_in = <regorus::Value as serde::Deserialize>::deserialize(input)
+            .unwrap_or(regorus::Value::Undefined);
         let on_vm = |r: &RuleRef| r.builtin && self.vm.is_some();
         if self.rules.iter().any(|r| applies(r) && !on_vm(r)) {
             self.engine.set_input(value_in.clone());
@@ -975,12 +1102,31 @@ impl Evaluator {
                 self.set_review_data(input)?;
             }
         }
+        // The VM rules that apply, run in one execution when a batch covers exactly them. A
+        // batch that fails (an error, a limit) is dropped: the rules then run one by one, as
+        // without batches, so errors name the rule that failed.
+        let mut batched: Option<std::vec::IntoIter<regorus::Value>> = None;
         if let Some(vm) = self.vm.as_mut() {
             vm.set_input(value_in);
+            let members: Vec<usize> = self
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.builtin && applies(r))
+                .map(|(i, _)| i)
+                .collect();
+            if let Some(path) = self.batches.entries.get(&members) {
+                batched =
+                    run_batch(vm, path, members.len(), self.batches.time_limit).map(Vec::into_iter);
+            }
         }
         let mut waived: Vec<Option<Vec<String>>> = vec![None; self.packages.len()];
         for r in self.rules.iter().filter(|r| applies(r)) {
             let result = match self.vm.as_mut() {
+                Some(_) if r.builtin && batched.is_some() => Ok(batched
+                    .as_mut()
+                    .and_then(Iterator::next)
+                    .unwrap_or(regorus::Value::Undefined)),
                 Some(vm) if r.builtin => vm
                     .execute_entry_point_by_name(&r.path)
                     .map_err(|e| e.to_string()),
@@ -1094,6 +1240,22 @@ impl Evaluator {
         }
         Ok(())
     }
+}
+
+/// The values of a batch's rules: each rule's comprehension holds its value, or nothing when
+/// the rule is undefined.
+fn unbatch(v: &regorus::Value, n: usize) -> Option<Vec<regorus::Value>> {
+    let items = v.as_array().ok()?;
+    if items.len() != n {
+        return None;
+    }
+    items
+        .iter()
+        .map(|i| {
+            let one = i.as_array().ok()?;
+            Some(one.first().cloned().unwrap_or(regorus::Value::Undefined))
+        })
+        .collect()
 }
 
 fn to_json(v: &regorus::Value) -> Value {

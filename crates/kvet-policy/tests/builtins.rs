@@ -147,3 +147,27 @@ fn per_call_data_reaches_policies_on_the_vm_and_the_interpreter() {
         assert_eq!(msgs(&mut ev), unverified);
     }
 }
+
+#[test]
+fn big_objects_decide_alike_on_the_vm_and_the_interpreter() {
+    // Enough containers that running all the rules in one execution takes more instructions
+    // than the VM allows one: they then run one by one, deciding as they always did.
+    for n in [1, 10, 40, 80] {
+        let containers: Vec<Value> = (0..n)
+            .map(|i| {
+                json!({"name": format!("c{i}"), "image": if i % 3 == 0 { "nginx".to_owned() } else { format!("r.io/a:{i}") },
+                       "ports": [{"containerPort": 80, "hostPort": i % 5}],
+                       "securityContext": {"privileged": i % 7 == 0, "capabilities": {"add": ["NET_ADMIN"]}}})
+            })
+            .collect();
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "big"},
+                         "spec": {"containers": containers}});
+        let objects = vec![pod];
+        let all: Vec<&str> = builtin_policies().iter().map(|p| p.id).collect();
+        let data = json!({});
+        let compiled = decisions(true, &all, &data, &objects);
+        let interpreted = decisions(false, &all, &data, &objects);
+        assert_eq!(compiled, interpreted, "{n} containers");
+        assert!(compiled.len() > n, "{n} containers: {compiled:?}");
+    }
+}

@@ -79,6 +79,26 @@ pub struct AdmissionRequest {
     pub options: Option<Value>,
 }
 
+impl AdmissionRequest {
+    /// A copy without `object` and `oldObject`: what the response and the log need.
+    pub fn without_objects(&self) -> AdmissionRequest {
+        AdmissionRequest {
+            uid: self.uid.clone(),
+            kind: self.kind.clone(),
+            resource: self.resource.clone(),
+            sub_resource: self.sub_resource.clone(),
+            name: self.name.clone(),
+            namespace: self.namespace.clone(),
+            operation: self.operation.clone(),
+            user_info: self.user_info.clone(),
+            object: None,
+            old_object: None,
+            dry_run: self.dry_run,
+            options: self.options.clone(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawReview {

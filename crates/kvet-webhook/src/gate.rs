@@ -391,6 +391,28 @@ impl Gate {
 
     /// The verdict on `req`.
     pub fn review(&self, req: &AdmissionRequest) -> Result<Verdict, Unanswerable> {
+        self.decide(req, None)
+    }
+
+    /// The verdict on `req`, taken rather than borrowed: the object is checked without being
+    /// copied.
+    pub fn review_owned(&self, mut req: AdmissionRequest) -> Result<Verdict, Unanswerable> {
+        // On DELETE the old object is checked, and the review still shows it as `oldObject`.
+        let object = if req.operation == "DELETE" {
+            None
+        } else {
+            req.object.take()
+        };
+        self.decide(&req, object)
+    }
+
+    /// The verdict on `req`, whose object (`object`, or `oldObject` on DELETE) is `taken`
+    /// when the caller handed it over.
+    fn decide(
+        &self,
+        req: &AdmissionRequest,
+        taken: Option<Value>,
+    ) -> Result<Verdict, Unanswerable> {
         let allow = |outcome: Outcome, why: String| {
             let mut response = AdmissionResponse::allow(&req.uid);
             response
@@ -424,9 +446,10 @@ impl Gate {
         ) {
             return Ok(allow(Outcome::Exempt, why));
         }
-        let object = match req.operation.as_str() {
-            "DELETE" => req.old_object.as_ref(),
-            _ => req.object.as_ref(),
+        let object = match (&taken, req.operation.as_str()) {
+            (Some(o), _) => Some(o),
+            (None, "DELETE") => req.old_object.as_ref(),
+            (None, _) => req.object.as_ref(),
         }
         .filter(|o| !o.is_null())
         .ok_or_else(|| {
@@ -447,14 +470,21 @@ impl Gate {
                 "the object is being deleted".to_owned(),
             ));
         }
-        let findings = self.findings(req, object);
+        let object = match taken {
+            Some(o) => o,
+            None => object.clone(),
+        };
+        let findings = self.findings_of(req, object);
         Ok(self.verdict(req, findings))
     }
 
     /// The findings for one object, exactly as `kvet check` reports them for the same object,
     /// after exceptions.
     pub fn findings(&self, req: &AdmissionRequest, object: &Value) -> Vec<Finding> {
-        let mut object = object.clone();
+        self.findings_of(req, object.clone())
+    }
+
+    fn findings_of(&self, req: &AdmissionRequest, mut object: Value) -> Vec<Finding> {
         // Server-side bookkeeping no manifest carries: large, and nothing a policy reads.
         if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
             meta.remove("managedFields");
@@ -475,20 +505,36 @@ impl Gate {
             "<admission>/{kind}/{}/{name}",
             req.namespace.as_deref().unwrap_or("")
         );
-        let text = serde_json::to_string(&object).unwrap_or_default();
-        let review = review_document(req, object);
-        self.check(SourceFile::new(path, text), Some(review))
+        // Checked as the object's JSON text would be, without writing or re-reading that text.
+        self.check(
+            object,
+            kvet_engine::images::images_in,
+            |object| review_document(req, object.clone()),
+            |object, checker, ev| checker.check_value_with(&path, object, ev),
+        )
     }
 
     /// Checks one source file and applies the exceptions; policies see a CREATE of each
     /// object, as in `kvet check`.
     pub fn check_text(&self, file: SourceFile) -> Vec<Finding> {
-        self.check(file, None)
+        self.check(
+            file,
+            |file| kvet_engine::images::image_references(std::slice::from_ref(file)),
+            |_| Value::Null,
+            |file, checker, ev| checker.check_file_with(&file, ev),
+        )
     }
 
-    /// Checks one file on this worker's evaluator, the policies seeing `review` as the
-    /// admission request.
-    fn check(&self, file: SourceFile, review: Option<Value>) -> Vec<Finding> {
+    /// Runs `check` on `subject` with this worker's evaluator, the policies seeing
+    /// `review(subject)` as the admission request (`Null`: a CREATE of each object) and the
+    /// facts of the images `images(subject)` names.
+    fn check<S>(
+        &self,
+        subject: S,
+        images: impl FnOnce(&S) -> Vec<String>,
+        review: impl FnOnce(&S) -> Value,
+        check: impl FnOnce(S, &Checker, &mut Option<Evaluator>) -> kvet_engine::Report,
+    ) -> Vec<Finding> {
         let mut report = EVALUATOR.with(|slot| {
             // Taken out while in use: a panic mid-evaluation drops it rather than leaving a
             // half-run engine for the next request.
@@ -497,11 +543,14 @@ impl Gate {
                 _ => self.checker.evaluator(),
             };
             if let Some(ev) = evaluator.as_mut() {
-                ev.set_review(review);
+                // Built only for policies that read it (constraints, `data.kvet.review`).
+                if ev.reads_review() {
+                    ev.set_review(Some(review(&subject)).filter(|r| !r.is_null()));
+                }
                 // The request's images, verified (or waited for until the deadline), as
                 // data.kvet.images; an object without images leaves the data alone.
                 if let Some((shared, wait)) = &self.images {
-                    let refs = kvet_engine::images::image_references(std::slice::from_ref(&file));
+                    let refs = images(&subject);
                     if !refs.is_empty() {
                         let facts = shared.facts(&refs, std::time::Instant::now() + *wait);
                         // Without the facts, image policies find the images unverified and deny.
@@ -509,7 +558,7 @@ impl Gate {
                     }
                 }
             }
-            let report = self.checker.check_file_with(&file, &mut evaluator);
+            let report = check(subject, &self.checker, &mut evaluator);
             if let Some(ev) = evaluator.as_mut() {
                 ev.set_review(None);
                 let _ = ev.set_extra_data(None);

@@ -264,8 +264,13 @@ async fn validate(req: Request<Incoming>, sh: &Arc<Shared>) -> Response<Body> {
         }
         Ok(Ok(c)) => c.to_bytes(),
     };
-    let request = match parse_review(&body) {
-        Ok(r) => Arc::new(r),
+    // The evaluation takes the request with its objects; the answer and the log need only
+    // the rest.
+    let (job, request) = match parse_review(&body) {
+        Ok(r) => {
+            let summary = Arc::new(r.without_objects());
+            (r, summary)
+        }
         Err(e) => return bad_request(sh, started, StatusCode::BAD_REQUEST, e.to_string()),
     };
     drop(body);
@@ -291,7 +296,6 @@ async fn validate(req: Request<Incoming>, sh: &Arc<Shared>) -> Response<Body> {
     };
     let _in_flight = InFlight::new(&sh.metrics);
     let (tx, rx) = oneshot::channel();
-    let job = Arc::clone(&request);
     sh.pool.spawn(move || {
         let _permit = permit;
         // A request whose answer would come too late is not worth a worker's time.
@@ -299,7 +303,7 @@ async fn validate(req: Request<Incoming>, sh: &Arc<Shared>) -> Response<Body> {
             let _ = tx.send(Evaluation::Late);
             return;
         }
-        let outcome = catch_unwind(AssertUnwindSafe(|| gate.review(&job)));
+        let outcome = catch_unwind(AssertUnwindSafe(|| gate.review_owned(job)));
         let _ = tx.send(match outcome {
             Ok(r) => Evaluation::Done(r),
             Err(p) => Evaluation::Panicked(

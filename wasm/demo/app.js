@@ -170,14 +170,26 @@ async function readEntry(entry, out) {
   }
 }
 
-const TEXT = /\.(ya?ml|json|txt|tpl|rego|md|helmignore)$|(^|\/)(\.helmignore|NOTES\.txt|LICENSE|README)$/;
+// ignoreBOM keeps a byte order mark in the text, so offsets match the file's bytes.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Replaces the file set with dropped files: folders keep their paths, .tgz stay bytes. */
+/**
+ * Replaces the file set with dropped or chosen files: folders keep their paths, archives and
+ * other binary files stay bytes, the rest (manifests, templates, generator inputs) is text.
+ */
 async function addFiles(pairs) {
   const next = {};
   for (const [path, file] of pairs) {
-    if (/\.(tgz|tar\.gz)$/.test(path) || !TEXT.test(path)) next[path] = new Uint8Array(await file.arrayBuffer());
-    else next[path] = await file.text();
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (/\.(tgz|tar\.gz|gz)$/.test(path)) {
+      next[path] = bytes;
+      continue;
+    }
+    try {
+      next[path] = UTF8.decode(bytes);
+    } catch {
+      next[path] = bytes;
+    }
   }
   if (!Object.keys(next).length) return;
   files = next;
@@ -229,6 +241,13 @@ function setup(about) {
     }
     await addFiles(pairs);
   };
+  // A chosen folder keeps its name and inner paths, as a dropped one does.
+  for (const input of [$('folder'), $('pick')]) {
+    input.onchange = async () => {
+      await addFiles([...input.files].map((f) => [f.webkitRelativePath || f.name, f]));
+      input.value = '';
+    };
+  }
   showFile(PASTE);
   run();
 }

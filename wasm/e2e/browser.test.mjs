@@ -1,11 +1,13 @@
 // The demo page in headless Chromium: paste a manifest with a known violation, see the
-// finding listed and its line highlighted; drop a chart archive. Saves a screenshot to
+// finding listed and its line highlighted; drop a chart archive; choose a kustomize folder.
+// Saves a screenshot to
 // $KVET_SCREENSHOT_DIR (default: a temporary directory).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve } from '../scripts/serve.mjs';
 import { launch } from '../scripts/chromium.mjs';
 
@@ -71,4 +73,20 @@ test('a dropped chart archive is rendered and checked', async () => {
   const item = page.locator('#findings li', { hasText: 'nil pointer evaluating interface {}.region' });
   await item.waitFor({ timeout: 30_000 });
   assert.match(await item.locator('.where').textContent(), /sub-0\.1\.0\.tgz\/templates\/deployment\.yaml:6 \[helm\]/);
+});
+
+test('a chosen kustomize folder is built and its findings land in the overlay', async () => {
+  // The whole fixtures/kustomize tree, so the overlays find their bases, as `kvet check` does.
+  await page.setInputFiles('#folder', fileURLToPath(new URL('../../fixtures/kustomize', import.meta.url)));
+  const item = page.locator('#findings li', { hasText: 'container debug has no tag, which means latest (alpine)' });
+  await item.waitFor({ timeout: 60_000 });
+  assert.equal(await item.locator('.where').textContent(), ' kustomize/findings/overlay/debug.yaml:10 [tag-pinning] ');
+  // A kustomization that does not build is a finding at its line, not a page error.
+  const broken = page.locator('#findings li', { hasText: "accumulating resources: 'kustomize/findings/broken/missing.yaml'" });
+  assert.equal(await broken.locator('.where').textContent(), ' kustomize/findings/broken/kustomization.yaml:3 [kustomize] ');
+  // Choosing the finding shows the patch file with that line highlighted.
+  await item.click();
+  assert.equal(await page.inputValue('#file'), 'kustomize/findings/overlay/debug.yaml');
+  const highlighted = await page.$$eval('#backdrop div.hl', (ds) => ds.map((d) => [d.dataset.line, d.className]));
+  assert.deepEqual(highlighted, [['10', 'hl error']]);
 });

@@ -156,3 +156,5 @@ export function warm(options?: CheckOptions): void;
 export function check(files: Files, options?: CheckOptions): Report;
 export function render(files: Files, options: RenderOptions): Rendered;
 export function about(): About;
+/** Checkers and policy sets built so far; a check that finds them warm changes neither. */
+export function compilations(): { checkers: number; policies: number };

@@ -85,3 +85,11 @@ export function render(files, options) {
 export function about() {
   return call(raw.about);
 }
+
+/**
+ * How many checkers (schema validators) and policy sets the checks have built so far:
+ * `{checkers, policies}`. A check that finds them warm leaves both counts as they were.
+ */
+export function compilations() {
+  return call(raw.compilations);
+}

@@ -42,6 +42,9 @@ const cases = [
   // Without --schema-location the custom kind has no schema: the same no-schema finding.
   ['schema-location (no location)', '.', ['fixtures/schema-location'], { paths: ['fixtures/schema-location'] }],
   ['kustomize findings', '.', ['fixtures/kustomize/findings'], { paths: ['fixtures/kustomize/findings'] }, ['fixtures/kustomize']],
+  // Every fixture at once, as `kvet check fixtures` walks the tree: manifests, charts (and
+  // archives), overlays, bases and components, policies read as manifests, broken files.
+  ['every fixture (the whole tree)', '.', ['fixtures'], { paths: ['fixtures'] }],
 ];
 
 /**

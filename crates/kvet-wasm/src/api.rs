@@ -61,11 +61,40 @@ impl ApiError {
     }
 }
 
+/// Compiled policies (none when no policy applies) and the key they were compiled for (see
+/// [`policy_key`]).
+type CachedPolicies = (Vec<u8>, Option<Arc<kvet_policy::PolicySet>>);
+
 thread_local! {
     /// The last checker built, by its options: its compiled validators serve the next check.
     static CHECKER: std::cell::RefCell<Option<(String, Checker)>> = const { std::cell::RefCell::new(None) };
     /// The last policies compiled, by their sources.
-    static POLICIES: std::cell::RefCell<Option<(String, Option<Arc<kvet_policy::PolicySet>>)>> = const { std::cell::RefCell::new(None) };
+    static POLICIES: std::cell::RefCell<Option<CachedPolicies>> = const { std::cell::RefCell::new(None) };
+    /// What checks on this thread have built so far.
+    static BUILT: std::cell::Cell<Compilations> = const { std::cell::Cell::new(Compilations { checkers: 0, policies: 0 }) };
+}
+
+/// How many checkers (schema catalogs with their validators) and policy sets the checks have
+/// built so far: what [`warm`] and the caches spare a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compilations {
+    /// Checkers built (one per change of version or validation options, or with CRDs).
+    pub checkers: u32,
+    /// Policy sets compiled (one per change of policy sources, or when they read the inputs).
+    pub policies: u32,
+}
+
+/// The [`Compilations`] of this thread (the module's only one in the browser).
+pub fn compilations() -> Compilations {
+    BUILT.with(|b| b.get())
+}
+
+fn count(f: impl FnOnce(&mut Compilations)) {
+    BUILT.with(|b| {
+        let mut c = b.get();
+        f(&mut c);
+        b.set(c);
+    });
 }
 
 /// Shadow stack that nested template execution may use: a third of the native default, as
@@ -450,27 +479,30 @@ pub fn check(set: &FileSet, options: &Value, today: Date) -> Result<Value, ApiEr
     };
     let mut checker = match cached {
         Some((_, c)) => c,
-        None => Checker::new(opts).map_err(|e| ApiError::new(e.to_string()))?,
+        None => {
+            count(|c| c.checkers += 1);
+            Checker::new(opts).map_err(|e| ApiError::new(e.to_string()))?
+        }
     };
-    // Compiled policies are reused while their sources are the same and they do not read the
-    // inputs (inventory, Namespace labels).
-    let policy_key = (policies.sources.policies.is_empty() && policies.sources.data.is_empty())
-        .then(|| format!("{policies:?}"));
-    let reused = policy_key.as_ref().and_then(|k| {
-        POLICIES.with(|c| {
-            c.borrow()
-                .as_ref()
-                .filter(|(key, _)| key == k)
-                .map(|(_, p)| p.clone())
-        })
+    // Compiled policies are reused while their sources (with the files they are read from)
+    // are the same and they do not read the inputs (inventory, Namespace labels).
+    let key = policy_key(set, &policies);
+    let reused = POLICIES.with(|c| {
+        c.borrow()
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, p)| p.clone())
     });
     match reused {
         Some(p) => checker.set_policies(p),
         None => match files::load_policies_reporting(set, &policies, &files) {
             Ok((p, uses_inputs)) => {
+                if p.is_some() {
+                    count(|c| c.policies += 1);
+                }
                 let p = p.map(Arc::new);
-                if let (Some(k), false) = (policy_key, uses_inputs) {
-                    POLICIES.with(|c| *c.borrow_mut() = Some((k, p.clone())));
+                if !uses_inputs {
+                    POLICIES.with(|c| *c.borrow_mut() = Some((key, p.clone())));
                 }
                 checker.set_policies(p);
             }
@@ -497,6 +529,37 @@ pub fn check(set: &FileSet, options: &Value, today: Date) -> Result<Value, ApiEr
     }
     let text = report::json(&report, &version.to_string());
     serde_json::from_str(&text).map_err(|e| ApiError::new(e.to_string()))
+}
+
+/// What compiled policies are cached by: their sources, and the path and bytes of every file
+/// of the set under their policy and data paths, so an edited policy is compiled again.
+fn policy_key(set: &FileSet, policies: &MemoryPolicies) -> Vec<u8> {
+    let mut key = format!("{policies:?}").into_bytes();
+    let roots: Vec<String> = policies
+        .sources
+        .policies
+        .iter()
+        .chain(&policies.sources.data)
+        .filter_map(|p| files::clean(&p.to_string_lossy()))
+        .collect();
+    if roots.is_empty() {
+        return key;
+    }
+    let under = |path: &str, root: &str| {
+        root.is_empty()
+            || path
+                .strip_prefix(root)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    };
+    for (path, bytes) in set.iter() {
+        if roots.iter().any(|r| under(path, r)) {
+            for part in [path.as_bytes(), &bytes[..]] {
+                key.extend_from_slice(&(part.len() as u64).to_le_bytes());
+                key.extend_from_slice(part);
+            }
+        }
+    }
+    key
 }
 
 /// `options.images`: image facts from an evidence file in the set (written by `kvet images

@@ -160,6 +160,14 @@ pub fn warm(opts: JsValue) {
     }
 }
 
+/// How many checkers and policy sets the checks have built so far: `{checkers, policies}`
+/// (what warming and the caches spare shows as counts that stay the same).
+#[wasm_bindgen]
+pub fn compilations() -> Result<JsValue, JsValue> {
+    let c = api::compilations();
+    to_js(&serde_json::json!({ "checkers": c.checkers, "policies": c.policies }))
+}
+
 /// The embedded Kubernetes versions and the built-in policies.
 #[wasm_bindgen]
 pub fn about() -> Result<JsValue, JsValue> {

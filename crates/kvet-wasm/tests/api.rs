@@ -252,13 +252,95 @@ fn kustomizations_are_built_in_the_set() {
 
 #[test]
 fn warming_compiles_what_the_first_check_needs() {
-    // Warm, then check: the same report as without warming.
-    let files = set(&[("a.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a, image: nginx}]\n")]);
-    let cold = api::check(&files, &Value::Null, TODAY).unwrap();
-    api::warm(
-        &json!({"policySets": ["pss-restricted"], "paths": ["nope"]}),
-        TODAY,
-    );
+    const POD: &str =
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a, image: nginx}]\n";
+    let built = |checkers, policies| api::Compilations { checkers, policies };
+    // Each test runs on its own thread, and the caches and counts are the thread's.
+    assert_eq!(api::compilations(), built(0, 0));
     api::warm(&Value::Null, TODAY);
-    assert_eq!(api::check(&files, &Value::Null, TODAY).unwrap(), cold);
+    assert_eq!(
+        api::compilations(),
+        built(1, 1),
+        "warming builds a checker and the default policies"
+    );
+    let warm_report = api::check(&set(&[("a.yaml", POD)]), &Value::Null, TODAY).unwrap();
+    assert_eq!(
+        api::compilations(),
+        built(1, 1),
+        "the first check after warm() compiled again"
+    );
+    assert!(
+        warm_report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "tag-pinning"),
+        "{warm_report}"
+    );
+
+    // Warming for other options (files named by options are left to the check).
+    let oldest = api::about()["kubernetesVersions"][0].clone();
+    let other =
+        json!({"policySets": ["pss-restricted"], "kubernetesVersion": oldest, "paths": ["a.yaml"]});
+    api::warm(&other, TODAY);
+    assert_eq!(api::compilations(), built(2, 2));
+    let other_report = api::check(&set(&[("a.yaml", POD)]), &other, TODAY).unwrap();
+    assert_eq!(api::compilations(), built(2, 2));
+    // Options that differ compile anew.
+    api::check(&set(&[("a.yaml", POD)]), &json!({"strict": false}), TODAY).unwrap();
+    assert_eq!(api::compilations(), built(3, 3));
+
+    // Warmed or not, the reports are the same.
+    let cold = std::thread::spawn(move || {
+        let files = set(&[("a.yaml", POD)]);
+        let cold = api::check(&files, &Value::Null, TODAY).unwrap();
+        let cold_other = api::check(&files, &other, TODAY).unwrap();
+        assert_eq!(api::compilations(), built(2, 2));
+        (cold, cold_other)
+    })
+    .join()
+    .unwrap();
+    assert_eq!((warm_report, other_report), cold);
+}
+
+#[test]
+fn policies_from_the_set_are_compiled_again_only_when_they_change() {
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: nginx:1.27}]\n";
+    let rego = |msg: &str| {
+        format!("package main\nimport rego.v1\ndeny contains msg if {{ input.kind == \"Pod\"; msg := \"{msg}\" }}\n")
+    };
+    let opts = json!({"paths": ["pod.yaml"], "policySets": ["none"], "policyPaths": ["policy"]});
+    let messages = |files: &FileSet| -> Vec<String> {
+        let r = api::check(files, &opts, TODAY).unwrap();
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = rego("no pods");
+    let files = set(&[("pod.yaml", pod), ("policy/deny.rego", &first)]);
+    assert_eq!(messages(&files), ["no pods"]);
+    assert_eq!(api::compilations().policies, 1);
+    // The same policy files (an edited manifest): the compiled policies serve again.
+    let files = set(&[
+        ("pod.yaml", &pod.replace("1.27", "1.28")),
+        ("policy/deny.rego", &first),
+    ]);
+    assert_eq!(messages(&files), ["no pods"]);
+    assert_eq!(api::compilations().policies, 1);
+    // An edited policy, or one more file beside it, is compiled again.
+    let edited = rego("pods are not allowed");
+    let files = set(&[("pod.yaml", pod), ("policy/deny.rego", &edited)]);
+    assert_eq!(messages(&files), ["pods are not allowed"]);
+    assert_eq!(api::compilations().policies, 2);
+    let more = "package main\nimport rego.v1\nwarn contains \"a pod\" if input.kind == \"Pod\"\n";
+    let files = set(&[
+        ("pod.yaml", pod),
+        ("policy/deny.rego", &edited),
+        ("policy/warn.rego", more),
+    ]);
+    assert_eq!(messages(&files), ["pods are not allowed", "a pod"]);
+    assert_eq!(api::compilations().policies, 3);
 }

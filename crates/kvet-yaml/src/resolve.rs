@@ -373,7 +373,9 @@ impl Scalar {
 /// would change.
 pub fn changes_when_read(value: &Value) -> bool {
     match value {
-        Value::Number(n) => n.as_f64().is_some_and(|f| n.is_f64() && !float_to_json(f).is_f64()),
+        Value::Number(n) => n
+            .as_f64()
+            .is_some_and(|f| n.is_f64() && !float_to_json(f).is_f64()),
         Value::Array(items) => items.iter().any(changes_when_read),
         Value::Object(map) => map.values().any(changes_when_read),
         _ => false,

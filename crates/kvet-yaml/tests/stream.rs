@@ -406,7 +406,10 @@ fn compact_json_spans_equal_those_of_the_parsed_text() {
 #[test]
 fn values_whose_text_reads_back_differently_are_told() {
     for (v, changes) in [
-        (json!({"a": [1, -2, 0.5, 2.5e-3, 1e21, 1.5e300, "3.0", 18446744073709551615u64]}), false),
+        (
+            json!({"a": [1, -2, 0.5, 2.5e-3, 1e21, 1.5e300, "3.0", 18446744073709551615u64]}),
+            false,
+        ),
         (json!({"a": {"b": [3.0]}}), true),
         (json!(-0.0), true),
         (json!(1e20), false),

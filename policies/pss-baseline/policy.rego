@@ -19,6 +19,7 @@ deny_hostNamespaces contains {"msg": msg, "_loc": concat("", [data.kvet.lib.pods
 
 # privileged: no container may be privileged.
 deny_privileged contains {"msg": msg, "_loc": concat("", [data.kvet.lib.pods.sc_loc(c, list, i), "/privileged"])} if {
+	data.kvet.lib.pods.sc_keys.privileged
 	spec := data.kvet.lib.pods.spec
 	some list in ["initContainers", "containers", "ephemeralContainers"]
 	containers := spec[list]
@@ -30,6 +31,7 @@ deny_privileged contains {"msg": msg, "_loc": concat("", [data.kvet.lib.pods.sc_
 
 # capabilities: only capabilities of the container runtime's default set may be added.
 deny_capabilities contains {"msg": msg, "_loc": sprintf("%s/capabilities/add/%d", [data.kvet.lib.pods.sc_loc(c, list, i), j])} if {
+	data.kvet.lib.pods.sc_keys.capabilities
 	spec := data.kvet.lib.pods.spec
 	some list in ["initContainers", "containers", "ephemeralContainers"]
 	containers := spec[list]
@@ -79,6 +81,7 @@ deny_appArmorProfile contains {"msg": msg, "_loc": loc} if {
 }
 
 deny_appArmorProfile contains {"msg": msg, "_loc": loc} if {
+	data.kvet.lib.pods.sc_keys.appArmorProfile
 	spec := data.kvet.lib.pods.spec
 	some list in ["initContainers", "containers", "ephemeralContainers"]
 	containers := spec[list]
@@ -135,6 +138,7 @@ deny_seLinuxOptions contains {"msg": msg, "_loc": concat("", [data.kvet.lib.pods
 }
 
 deny_seLinuxOptions contains {"msg": msg, "_loc": loc} if {
+	data.kvet.lib.pods.sc_keys.seLinuxOptions
 	spec := data.kvet.lib.pods.spec
 	some list in ["initContainers", "containers", "ephemeralContainers"]
 	containers := spec[list]
@@ -149,6 +153,7 @@ deny_seLinuxOptions contains {"msg": msg, "_loc": loc} if {
 }
 
 deny_seLinuxOptions contains {"msg": msg, "_loc": concat("", [data.kvet.lib.pods.sc_loc(c, list, i), "/seLinuxOptions/", field])} if {
+	data.kvet.lib.pods.sc_keys.seLinuxOptions
 	spec := data.kvet.lib.pods.spec
 	some list in ["initContainers", "containers", "ephemeralContainers"]
 	containers := spec[list]
@@ -164,6 +169,7 @@ deny_seLinuxOptions contains {"msg": msg, "_loc": concat("", [data.kvet.lib.pods
 # procMount: only the Default proc mount; from 1.35 any value when the pod has its own user
 # namespace (hostUsers: false).
 deny_procMount contains {"msg": msg, "_loc": concat("", [data.kvet.lib.pods.sc_loc(c, list, i), "/procMount"])} if {
+	data.kvet.lib.pods.sc_keys.procMount
 	spec := data.kvet.lib.pods.spec
 	some list in ["initContainers", "containers", "ephemeralContainers"]
 	containers := spec[list]
@@ -198,6 +204,7 @@ deny_seccompProfile contains {"msg": msg, "_loc": loc} if {
 }
 
 deny_seccompProfile contains {"msg": msg, "_loc": loc} if {
+	data.kvet.lib.pods.sc_keys.seccompProfile
 	spec := data.kvet.lib.pods.spec
 	some list in ["initContainers", "containers", "ephemeralContainers"]
 	containers := spec[list]
@@ -280,6 +287,7 @@ deny_windowsHostProcess contains {"msg": msg, "_loc": concat("", [data.kvet.lib.
 }
 
 deny_windowsHostProcess contains {"msg": msg, "_loc": concat("", [data.kvet.lib.pods.sc_loc(c, list, i), "/windowsOptions/hostProcess"])} if {
+	data.kvet.lib.pods.sc_keys.windowsOptions
 	spec := data.kvet.lib.pods.spec
 	some list in ["initContainers", "containers", "ephemeralContainers"]
 	containers := spec[list]

@@ -302,6 +302,10 @@ async fn wait_ready(port: u16, cfg: Arc<rustls::ClientConfig>) -> Result<(), Str
 /// Throughput and latency of one closed-loop run.
 struct Closed {
     rps: f64,
+    /// Requests completed.
+    requests: u64,
+    /// CPU time the server process used during the run, when /proc tells.
+    server_cpu: Option<Duration>,
     p50: Duration,
     p99: Duration,
     p999: Duration,
@@ -309,7 +313,9 @@ struct Closed {
     errors: u64,
 }
 
-fn wrk(port: u16, o: &Options, script: &Path, bodies: &Path) -> Result<Closed, String> {
+fn wrk(server: &Served, o: &Options, script: &Path, bodies: &Path) -> Result<Closed, String> {
+    let port = server.port;
+    let cpu_before = process_cpu(server.child.id());
     let out = Command::new("wrk")
         .args([
             "-t",
@@ -325,6 +331,9 @@ fn wrk(port: u16, o: &Options, script: &Path, bodies: &Path) -> Result<Closed, S
         .arg(bodies)
         .output()
         .map_err(|e| format!("wrk is needed (apt-get install -y wrk): {e}"))?;
+    let server_cpu = cpu_before
+        .zip(process_cpu(server.child.id()))
+        .map(|(a, b)| b.saturating_sub(a));
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text
         .lines()
@@ -344,12 +353,38 @@ fn wrk(port: u16, o: &Options, script: &Path, bodies: &Path) -> Result<Closed, S
     };
     Ok(Closed {
         rps: requests as f64 / (micros as f64 / 1e6),
+        requests,
+        server_cpu,
         p50: Duration::from_micros(p50),
         p99: Duration::from_micros(p99),
         p999: Duration::from_micros(p999),
         max: Duration::from_micros(max),
         errors,
     })
+}
+
+/// The CPU time (user and system, all threads) process `pid` has used so far, from
+/// /proc/PID/stat in clock ticks.
+fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    let hz = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .filter(|&h| h > 0)
+        .unwrap_or(100);
+    Some(Duration::from_micros(ticks * 1_000_000 / hz))
 }
 
 /// Latencies of an open-loop run at a fixed rate.
@@ -468,7 +503,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     // The same binary and settings, but nothing evaluated: the cost of serving alone.
     let noop = serve(&kvet, &dir, "operations: [CONNECT]\n", "noop")?;
     rt.block_on(wait_ready(noop.port, cfg.clone()))?;
-    let base = wrk(noop.port, &o, &script, &bodies_file)?;
+    let base = wrk(&noop, &o, &script, &bodies_file)?;
     drop(noop);
 
     let full = serve(&kvet, &dir, "maxQueue: 1024\n", "full")?;
@@ -487,7 +522,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Ok::<_, String>((a, d))
     })?;
     println!("the mix: {allowed} allowed, {denied} denied by the default policies");
-    let checked = wrk(full.port, &o, &script, &bodies_file)?;
+    let checked = wrk(&full, &o, &script, &bodies_file)?;
     let bytes: Vec<Bytes> = bodies.iter().map(|b| Bytes::from(b.clone())).collect();
     let fixed = open_loop(&rt, full.port, cfg.clone(), &bytes, o.rate, o.seconds)?;
     drop(full);
@@ -514,6 +549,17 @@ pub fn run(args: &[String]) -> Result<(), String> {
         "  checked / no-op throughput: {:.2}",
         checked.rps / base.rps.max(1e-9)
     );
+    // The server's own CPU per answer, without the load generator's share of the cores.
+    let per = |r: &Closed| {
+        r.server_cpu
+            .map(|c| c.as_secs_f64() * 1e6 / r.requests.max(1) as f64)
+    };
+    if let (Some(b), Some(c)) = (per(&base), per(&checked)) {
+        println!(
+            "  server CPU per request: no-op {b:.0} µs, checked {c:.0} µs (the policies and schema: {:.0} µs)",
+            c - b
+        );
+    }
     println!(
         "\nopen loop at {} req/s for {} s (HTTP/2, 4 connections), default policies + schema:",
         o.rate, o.seconds

@@ -640,3 +640,69 @@ impl TestKey {
         (REKOR_ANNOTATION, annotation.to_string())
     }
 }
+
+/// A Fulcio-style certificate chain: a root and an intermediate (P-384 CAs) and a one-day
+/// signing certificate for a [`TestKey`] naming an email identity and an OIDC issuer (in
+/// Fulcio's extension), as keyless signatures carry.
+pub struct Pki {
+    /// The root, PEM.
+    pub root: String,
+    /// The intermediate, PEM.
+    pub intermediate: String,
+    /// The signing certificate, PEM.
+    pub leaf: String,
+    /// The signing certificate, DER.
+    pub leaf_der: Vec<u8>,
+}
+
+impl Pki {
+    /// A chain whose signing certificate is for `signer`'s key, names `email` and `issuer`, is
+    /// valid on 2023-11-`day` (UTC) and has the code-signing usage unless `code_signing` is
+    /// false.
+    pub fn new(signer: &TestKey, email: &str, issuer: &str, code_signing: bool, day: u8) -> Pki {
+        use rcgen::{
+            date_time_ymd, BasicConstraints, CertificateParams, CustomExtension, DnType,
+            ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, SanType, PKCS_ECDSA_P384_SHA384,
+        };
+        let ca = |name: &str| {
+            let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+            p.distinguished_name.push(DnType::CommonName, name);
+            p.distinguished_name
+                .push(DnType::OrganizationName, "kvet test");
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p
+        };
+        let root_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).expect("key");
+        let root_params = ca("kvet test root");
+        let root = root_params.self_signed(&root_key).expect("root");
+        let inter_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).expect("key");
+        let inter_params = ca("kvet test intermediate");
+        let inter = inter_params
+            .signed_by(&inter_key, &Issuer::from_params(&root_params, &root_key))
+            .expect("intermediate");
+        let leaf_key = KeyPair::from_pem(&signer.private_pem()).expect("signer key");
+        let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+        p.subject_alt_names = vec![SanType::Rfc822Name(email.try_into().expect("email"))];
+        if code_signing {
+            p.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
+        }
+        p.not_before = date_time_ymd(2023, 11, day);
+        p.not_after = date_time_ymd(2023, 11, day + 1);
+        // Fulcio's issuer extension holds a DER UTF8String.
+        let mut ext = vec![0x0c, issuer.len() as u8];
+        ext.extend_from_slice(issuer.as_bytes());
+        p.custom_extensions = vec![CustomExtension::from_oid_content(
+            &[1, 3, 6, 1, 4, 1, 57264, 1, 8],
+            ext,
+        )];
+        let leaf = p
+            .signed_by(&leaf_key, &Issuer::from_params(&inter_params, &inter_key))
+            .expect("leaf");
+        Pki {
+            root: root.pem(),
+            intermediate: inter.pem(),
+            leaf: leaf.pem(),
+            leaf_der: leaf.der().to_vec(),
+        }
+    }
+}

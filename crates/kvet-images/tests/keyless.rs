@@ -7,68 +7,17 @@ use kvet_images::cosign::check_bundle;
 use kvet_images::cosign::{CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION};
 use kvet_images::keyless::{Identity, Keyless, Matcher};
 use kvet_images::registry::{ClientOptions, RegistryClient};
-use kvet_images::testing::{sign_bundle_keyless, simple_signing_payload, LocalRegistry, TestKey};
-use kvet_images::{facts_for, VerifyOptions};
-use rcgen::{
-    date_time_ymd, BasicConstraints, CertificateParams, CustomExtension, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, SanType, PKCS_ECDSA_P384_SHA384,
+use kvet_images::testing::{
+    sign_bundle_keyless, simple_signing_payload, LocalRegistry, Pki, TestKey,
 };
+
+fn pki(signer: &TestKey, email: &str, code_signing: bool, day: u8) -> Pki {
+    Pki::new(signer, email, ISSUER, code_signing, day)
+}
+use kvet_images::{facts_for, VerifyOptions};
 
 const ISSUER: &str = "https://accounts.example.com";
 const SIGNED_AT: i64 = 1_700_000_000; // 2023-11-14, inside the signing certificate's day
-
-struct Pki {
-    root: String,
-    intermediate: String,
-    leaf: String,
-    leaf_der: Vec<u8>,
-}
-
-fn ca(name: &str) -> CertificateParams {
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.distinguished_name.push(DnType::CommonName, name);
-    p.distinguished_name
-        .push(DnType::OrganizationName, "kvet test");
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p
-}
-
-/// A root, an intermediate it signed, and a signing certificate for `signer`'s key naming
-/// `email`; `code_signing: false` leaves out the usage.
-fn pki(signer: &TestKey, email: &str, code_signing: bool, day: u8) -> Pki {
-    let root_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
-    let root_params = ca("kvet test root");
-    let root = root_params.self_signed(&root_key).unwrap();
-    let inter_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
-    let inter_params = ca("kvet test intermediate");
-    let inter = inter_params
-        .signed_by(&inter_key, &Issuer::from_params(&root_params, &root_key))
-        .unwrap();
-    let leaf_key = KeyPair::from_pem(&signer.private_pem()).unwrap();
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.subject_alt_names = vec![SanType::Rfc822Name(email.try_into().unwrap())];
-    if code_signing {
-        p.extended_key_usages = vec![ExtendedKeyUsagePurpose::CodeSigning];
-    }
-    p.not_before = date_time_ymd(2023, 11, day);
-    p.not_after = date_time_ymd(2023, 11, day + 1);
-    // Fulcio's issuer extension holds a DER UTF8String.
-    let mut issuer = vec![0x0c, ISSUER.len() as u8];
-    issuer.extend_from_slice(ISSUER.as_bytes());
-    p.custom_extensions = vec![CustomExtension::from_oid_content(
-        &[1, 3, 6, 1, 4, 1, 57264, 1, 8],
-        issuer,
-    )];
-    let leaf = p
-        .signed_by(&leaf_key, &Issuer::from_params(&inter_params, &inter_key))
-        .unwrap();
-    Pki {
-        root: root.pem(),
-        intermediate: inter.pem(),
-        leaf: leaf.pem(),
-        leaf_der: leaf.der().to_vec(),
-    }
-}
 
 fn keyless(trusted: &str, subject: Matcher) -> Keyless {
     Keyless {

@@ -113,9 +113,21 @@ export interface CheckOptions {
   /**
    * Image facts (`data.kvet.images`) from an evidence file in the set, written by
    * `kvet images fetch`: no registry is called. Turns on image-signed unless policy sets are
-   * named. Keys are paths in the set, `NAME=PATH` to name them for policies.
+   * named. Keys are paths in the set, `NAME=PATH` to name them for policies. Keyless
+   * signatures need `fulcioRoots` (PEM files in the set), `rekorKeys`, and one identity: its
+   * subject and OIDC issuer, each exact or a regular expression.
    */
-  images?: { evidence: string; cosignKeys?: string[]; rekorKeys?: string[]; rekorRequired?: boolean };
+  images?: {
+    evidence: string;
+    cosignKeys?: string[];
+    rekorKeys?: string[];
+    rekorRequired?: boolean;
+    fulcioRoots?: string[];
+    certificateIdentity?: string;
+    certificateIdentityRegexp?: string;
+    certificateOidcIssuer?: string;
+    certificateOidcIssuerRegexp?: string;
+  };
 }
 
 export interface RenderOptions extends ChartOptions {

@@ -571,11 +571,22 @@ fn image_evidence(
     files: &[kvet_engine::SourceFile],
     sets: &[String],
 ) -> Result<Value, ApiError> {
+    const KNOWN: [&str; 9] = [
+        "evidence",
+        "cosignKeys",
+        "rekorKeys",
+        "rekorRequired",
+        "fulcioRoots",
+        "certificateIdentity",
+        "certificateIdentityRegexp",
+        "certificateOidcIssuer",
+        "certificateOidcIssuerRegexp",
+    ];
     for k in i.keys() {
-        if !["evidence", "cosignKeys", "rekorKeys", "rekorRequired"].contains(&k.as_str()) {
+        if !KNOWN.contains(&k.as_str()) {
             return Err(ApiError::option(
                 &format!("images.{k}"),
-                "unknown option (known: evidence, cosignKeys, rekorKeys, rekorRequired)",
+                format!("unknown option (known: {})", KNOWN.join(", ")),
             ));
         }
     }
@@ -619,10 +630,11 @@ fn image_evidence(
     for p in o.strings("rekorKeys")?.unwrap_or_default() {
         opts.rekor_keys.push(key(&stem(&p), &p)?);
     }
-    if opts.keys.is_empty() && sets.iter().any(|s| s == "image-signed") {
+    opts.keyless = keyless(set, &o, !opts.rekor_keys.is_empty())?;
+    if opts.keys.is_empty() && opts.keyless.is_none() && sets.iter().any(|s| s == "image-signed") {
         return Err(ApiError::option(
             "images.cosignKeys",
-            "image-signed verifies signatures against keys; name at least one",
+            "image-signed verifies signatures against keys (or keyless: fulcioRoots with certificateIdentity and certificateOidcIssuer); name at least one",
         ));
     }
     if opts.rekor_required && opts.rekor_keys.is_empty() {
@@ -634,6 +646,75 @@ fn image_evidence(
     let refs = kvet_engine::images::image_references(files);
     let facts = kvet_engine::images::resolved_facts(&refs, &evidence, &opts, true);
     Ok(kvet_engine::images::image_data(&facts))
+}
+
+/// The keyless settings of `options.images`, as `kvet check`'s flags give them: trusted Fulcio
+/// roots (PEM files in the set) and one accepted identity, its subject and OIDC issuer each
+/// exact or a regular expression. `None` when no keyless option is given.
+fn keyless(
+    set: &FileSet,
+    o: &Opts,
+    have_rekor_keys: bool,
+) -> Result<Option<kvet_images::keyless::Keyless>, ApiError> {
+    use kvet_images::keyless::{Identity, Keyless, Matcher};
+    let matcher = |name: &str| -> Result<Option<Matcher>, ApiError> {
+        let re = format!("{name}Regexp");
+        match (o.str(name)?, o.str(&re)?) {
+            (Some(_), Some(_)) => Err(ApiError::option(
+                &format!("images.{re}"),
+                format!("give {name} or {re}, not both"),
+            )),
+            (Some(e), None) => Ok(Some(Matcher::Exact(e))),
+            (None, Some(r)) => Matcher::regex(&r)
+                .map(Some)
+                .map_err(|e| ApiError::option(&format!("images.{re}"), &e)),
+            (None, None) => Ok(None),
+        }
+    };
+    let subject = matcher("certificateIdentity")?;
+    let issuer = matcher("certificateOidcIssuer")?;
+    let root_files = o.strings("fulcioRoots")?.unwrap_or_default();
+    if root_files.is_empty() && subject.is_none() && issuer.is_none() {
+        return Ok(None);
+    }
+    let Some(subject) = subject else {
+        return Err(ApiError::option(
+            "images.certificateIdentity",
+            "keyless verification needs certificateIdentity or certificateIdentityRegexp",
+        ));
+    };
+    let Some(issuer) = issuer else {
+        return Err(ApiError::option(
+            "images.certificateOidcIssuer",
+            "keyless verification needs certificateOidcIssuer or certificateOidcIssuerRegexp",
+        ));
+    };
+    if root_files.is_empty() {
+        return Err(ApiError::option(
+            "images.fulcioRoots",
+            "keyless verification needs the trusted Fulcio roots",
+        ));
+    }
+    if !have_rekor_keys {
+        return Err(ApiError::option(
+            "images.rekorKeys",
+            "keyless verification needs a Rekor key: the log entry dates the signature",
+        ));
+    }
+    let mut roots = Vec::new();
+    for p in root_files {
+        let t = set.read(&p).map_err(|f| ApiError::from_finding(&f))?;
+        roots.extend(Keyless::roots_from_pem(&t.text).map_err(|e| ApiError {
+            message: e,
+            file: Some(p.clone()),
+            line: 0,
+            column: 0,
+        })?);
+    }
+    Ok(Some(Keyless {
+        identities: vec![Identity { subject, issuer }],
+        roots,
+    }))
 }
 
 /// One object of each common kind, checked by [`warm`].

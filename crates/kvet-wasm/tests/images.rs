@@ -4,7 +4,7 @@
 use kvet_engine::files::FileSet;
 use kvet_engine::Date;
 use kvet_images::registry::{ClientOptions, RegistryClient};
-use kvet_images::testing::{LocalRegistry, TestKey};
+use kvet_images::testing::{sign_bundle_keyless, LocalRegistry, Pki, TestKey};
 use kvet_images::{facts_for, Recorder, VerifyOptions};
 use kvet_wasm::api;
 use serde_json::json;
@@ -97,4 +97,92 @@ fn image_signed_decides_from_an_evidence_file() {
     )
     .unwrap_err();
     assert_eq!(e.file.as_deref(), Some("nope.json"));
+}
+
+#[test]
+fn keyless_signatures_verify_from_an_evidence_file() {
+    let Ok(Some(reg)) = LocalRegistry::start() else {
+        eprintln!("\n!!! SKIPPED: /usr/bin/docker-registry is not installed !!!\n");
+        return;
+    };
+    const ISSUER: &str = "https://accounts.example.com";
+    let (signer, rekor) = (TestKey::new("ephemeral"), TestKey::new("rekor"));
+    let pki = Pki::new(&signer, "ci@example.com", ISSUER, true, 14);
+    let img = reg.push_image("app", Some("1"), "app").unwrap();
+    let digest = img["digest"].as_str().unwrap().to_owned();
+    // Logged inside the signing certificate's day (2023-11-14).
+    let bundle = sign_bundle_keyless(
+        &format!("{}/app", reg.host),
+        &digest,
+        &signer,
+        &pki.leaf_der,
+        &rekor,
+        1_700_000_000,
+    );
+    reg.attach_bundle("app", &img, &bundle).unwrap();
+    let app = format!("{}/app:1", reg.host);
+    let live = RegistryClient::new(ClientOptions {
+        insecure: vec![reg.host.clone()],
+        ..Default::default()
+    });
+    let recorder = Recorder::new(&live);
+    facts_for(&app, &recorder, &VerifyOptions::default(), true);
+    let evidence = recorder.into_evidence().to_json();
+    drop(reg);
+
+    let mut set = FileSet::new();
+    let pod = format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: a}}\nspec:\n  containers: [{{name: app, image: \"{app}\"}}]\n");
+    set.insert("pods/a.yaml", pod.into_bytes()).unwrap();
+    set.insert("evidence.json", evidence.into_bytes()).unwrap();
+    set.insert(
+        "fulcio.pem",
+        format!("{}{}", pki.intermediate, pki.root).into_bytes(),
+    )
+    .unwrap();
+    set.insert("rekor.pub", rekor.public_pem().into_bytes())
+        .unwrap();
+    let signed_findings = |identity: &str| {
+        let r = api::check(
+            &set,
+            &json!({"paths": ["pods"], "policySets": ["image-signed"],
+                    "images": {"evidence": "evidence.json", "fulcioRoots": ["fulcio.pem"],
+                               "rekorKeys": ["rekor.pub"], "certificateIdentityRegexp": identity,
+                               "certificateOidcIssuer": ISSUER}}),
+            TODAY,
+        )
+        .unwrap();
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "image-signed")
+            .map(|f| f["message"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(signed_findings("@example\\.com$"), Vec::<String>::new());
+    let other = signed_findings("^release@");
+    assert_eq!(other.len(), 1, "{other:?}");
+    // Each missing piece is named.
+    for (images, option) in [
+        (
+            json!({"evidence": "evidence.json", "fulcioRoots": ["fulcio.pem"], "rekorKeys": ["rekor.pub"], "certificateIdentity": "ci@example.com"}),
+            "images.certificateOidcIssuer",
+        ),
+        (
+            json!({"evidence": "evidence.json", "rekorKeys": ["rekor.pub"], "certificateIdentity": "ci@example.com", "certificateOidcIssuer": ISSUER}),
+            "images.fulcioRoots",
+        ),
+        (
+            json!({"evidence": "evidence.json", "fulcioRoots": ["fulcio.pem"], "certificateIdentity": "ci@example.com", "certificateOidcIssuer": ISSUER}),
+            "images.rekorKeys",
+        ),
+        (
+            json!({"evidence": "evidence.json", "fulcioRoots": ["fulcio.pem"], "rekorKeys": ["rekor.pub"],
+                   "certificateIdentity": "a", "certificateIdentityRegexp": "b", "certificateOidcIssuer": ISSUER}),
+            "images.certificateIdentityRegexp",
+        ),
+    ] {
+        let e = api::check(&set, &json!({"paths": ["pods"], "images": images}), TODAY).unwrap_err();
+        assert!(e.message.contains(option), "{option}: {e:?}");
+    }
 }

@@ -2,9 +2,10 @@
 # service-account-token): the pod spec and pod template of a Pod or pod-bearing workload, the
 # pointers findings need, and small null-safe readers.
 #
-# Kept lean on purpose: the engine evaluates each deny/warn rule on its own, recomputing the
-# rules it depends on, so every rule here is paid once per policy rule and object. Policies
-# refer to it as data.kvet.lib.workloads.<rule> rather than through an import, which regorus
+# Kept lean on purpose: an object's built-in rules run together and share what they read, but
+# a rule run alone (after a failure, or with only some of a kind's rules loaded) recomputes
+# the rules it depends on, and every rule read costs more than a field access. Policies refer
+# to it as data.kvet.lib.workloads.<rule> rather than through an import, which regorus
 # resolves by evaluating the whole package. Pointers and messages are built only for findings.
 package kvet.lib.workloads
 

@@ -3,7 +3,7 @@
 # pointers findings need, and small null-safe readers.
 #
 # Kept lean on purpose: an object's built-in rules run together and share what they read, but
-# a rule run alone (after a failure, or with only some of a kind's rules loaded) recomputes
+# a rule run alone (after a failure in the group, or the only rule for its kind) recomputes
 # the rules it depends on, and every rule read costs more than a field access. Policies refer
 # to it as data.kvet.lib.workloads.<rule> rather than through an import, which regorus
 # resolves by evaluating the whole package. Pointers and messages are built only for findings.

@@ -6,18 +6,16 @@
 //! at a fixed rate (2,000 requests/s by default) over HTTP/2, as the API server sends, with
 //! latency measured from each request's scheduled send time.
 
+use crate::webhook_mix;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// Objects rotated through by both load generators.
-const BODIES: usize = 64;
 
 struct Options {
     seconds: u64,
@@ -104,60 +102,6 @@ fn certificate(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
         ));
     }
     Ok((cert, key))
-}
-
-/// AdmissionReviews of Pods and Deployments: compliant, and violating the default policies.
-fn bodies() -> Vec<String> {
-    (0..BODIES)
-        .map(|i| {
-            let image = if i % 4 == 3 {
-                "nginx:latest".to_owned()
-            } else {
-                format!("registry.example.com/shop/app-{i}:1.{i}.0")
-            };
-            let container = json!({
-                "name": "app",
-                "image": image,
-                "ports": [{"containerPort": 8080}],
-                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
-                "securityContext": {"runAsNonRoot": true, "allowPrivilegeEscalation": false,
-                                    "privileged": i % 8 == 5, "capabilities": {"drop": ["ALL"]}},
-            });
-            let labels = json!({"app": format!("app-{i}"), "team": "shop"});
-            let object = if i % 2 == 0 {
-                json!({
-                    "apiVersion": "v1", "kind": "Pod",
-                    "metadata": {"name": format!("app-{i}"), "namespace": "shop", "labels": labels},
-                    "spec": {"containers": [container]},
-                })
-            } else {
-                json!({
-                    "apiVersion": "apps/v1", "kind": "Deployment",
-                    "metadata": {"name": format!("app-{i}"), "namespace": "shop", "labels": labels},
-                    "spec": {"replicas": 3, "selector": {"matchLabels": {"app": format!("app-{i}")}},
-                             "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}},
-                })
-            };
-            let (group, version) = if i % 2 == 0 { ("", "v1") } else { ("apps", "v1") };
-            json!({
-                "apiVersion": "admission.k8s.io/v1",
-                "kind": "AdmissionReview",
-                "request": {
-                    "uid": format!("bench-{i}"),
-                    "kind": {"group": group, "version": version, "kind": object["kind"]},
-                    "resource": {"group": group, "version": version,
-                                 "resource": if i % 2 == 0 { "pods" } else { "deployments" }},
-                    "name": object["metadata"]["name"],
-                    "namespace": "shop",
-                    "operation": "CREATE",
-                    "userInfo": {"username": "system:serviceaccount:ci:deployer", "groups": ["system:authenticated"]},
-                    "object": object,
-                    "dryRun": false,
-                }
-            })
-            .to_string()
-        })
-        .collect()
 }
 
 const WRK_SCRIPT: &str = r#"
@@ -483,7 +427,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("kvet-bench-webhook-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let (cert, _) = certificate(&dir)?;
-    let bodies = bodies();
+    let bodies = webhook_mix::bodies();
     let bodies_file = dir.join("bodies.jsonl");
     std::fs::write(&bodies_file, bodies.join("\n") + "\n").map_err(|e| e.to_string())?;
     let script = dir.join("rotate.lua");
@@ -497,7 +441,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "kvet serve on 127.0.0.1, {cores} cores shared with the load generator; {} distinct Pods and Deployments",
-        BODIES
+        webhook_mix::BODIES
     );
 
     // The same binary and settings, but nothing evaluated: the cost of serving alone.

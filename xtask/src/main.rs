@@ -7,6 +7,7 @@ mod bench_webhook;
 mod goldens;
 mod kustomize_goldens;
 mod schemas;
+mod webhook_mix;
 
 // The same allocator as kvet itself (mimalloc, set by regorus in kvet-policy), so baselines
 // measured here compare like with like.

@@ -119,6 +119,7 @@ pub struct Checker {
     opts: CheckOptions,
 }
 
+#[derive(Default)]
 struct FileResult {
     findings: Vec<Finding>,
     waived: Vec<Waived>,
@@ -226,14 +227,7 @@ impl Checker {
             value,
             duplicate_keys: Vec::new(),
         };
-        let mut res = FileResult {
-            findings: Vec::new(),
-            waived: Vec::new(),
-            objects: 0,
-            validated: 0,
-            skipped: 0,
-            kinds: BTreeMap::new(),
-        };
+        let mut res = FileResult::default();
         let mut objects = Vec::new();
         objects_of(path, doc, &mut objects, &mut res.findings);
         self.check_objects(path, &objects, evaluator, &mut res);
@@ -385,14 +379,7 @@ impl Checker {
     }
 
     fn check_file(&self, file: &SourceFile, evaluator: &mut Option<Evaluator>) -> FileResult {
-        let mut res = FileResult {
-            findings: Vec::new(),
-            waived: Vec::new(),
-            objects: 0,
-            validated: 0,
-            skipped: 0,
-            kinds: BTreeMap::new(),
-        };
+        let mut res = FileResult::default();
         let stream = kvet_yaml::parse_stream(&file.text, &self.opts.limits);
         for e in &stream.errors {
             res.findings.push(Finding {

@@ -7,41 +7,8 @@ use kvet_webhook::{parse_review, Gate, GateSources};
 use serde_json::{json, Value};
 use std::time::Instant;
 
-fn bodies() -> Vec<String> {
-    (0..64)
-        .map(|i| {
-            let image = if i % 4 == 3 {
-                "nginx:latest".to_owned()
-            } else {
-                format!("registry.example.com/shop/app-{i}:1.{i}.0")
-            };
-            let container = json!({
-                "name": "app",
-                "image": image,
-                "ports": [{"containerPort": 8080}],
-                "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
-                "securityContext": {"runAsNonRoot": true, "allowPrivilegeEscalation": false,
-                                    "privileged": i % 8 == 5, "capabilities": {"drop": ["ALL"]}},
-            });
-            let labels = json!({"app": format!("app-{i}"), "team": "shop"});
-            let object = if i % 2 == 0 {
-                json!({
-                    "apiVersion": "v1", "kind": "Pod",
-                    "metadata": {"name": format!("app-{i}"), "namespace": "shop", "labels": labels},
-                    "spec": {"containers": [container]},
-                })
-            } else {
-                json!({
-                    "apiVersion": "apps/v1", "kind": "Deployment",
-                    "metadata": {"name": format!("app-{i}"), "namespace": "shop", "labels": labels},
-                    "spec": {"replicas": 3, "selector": {"matchLabels": {"app": format!("app-{i}")}},
-                             "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}},
-                })
-            };
-            review(&format!("bench-{i}"), object)
-        })
-        .collect()
-}
+#[path = "../../../xtask/src/webhook_mix.rs"]
+mod webhook_mix;
 
 fn review(uid: &str, object: Value) -> String {
     let kind = object["kind"].clone();
@@ -64,7 +31,7 @@ fn review(uid: &str, object: Value) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut all = bodies();
+    let mut all = webhook_mix::bodies();
     if let Some(i) = args.iter().position(|a| a == "--bodies") {
         std::fs::write(&args[i + 1], all.join("\n") + "\n").expect("write");
         return;

@@ -1,7 +1,9 @@
 //! CPU cost of one admission review, without the network: parsing, `Gate::review_owned` and
 //! the response, on the mix of `cargo xtask bench-webhook`
 //! (and, with `--dump FILE`, every verdict of the mix and of the PSS fixtures, for comparing
-//! two builds byte for byte).
+//! two builds byte for byte). `KVET_CONFIG=FILE` loads a `.kvet.yaml` instead of the defaults
+//! (to time one policy set alone); `KVET_HEADROOM=1` sets a policy memory ceiling, as
+//! `kvet serve` does.
 
 use kvet_webhook::{parse_review, Gate, GateSources};
 use serde_json::{json, Value};
@@ -36,7 +38,11 @@ fn main() {
         std::fs::write(&args[i + 1], all.join("\n") + "\n").expect("write");
         return;
     }
-    let gate = Gate::load(&GateSources::default()).expect("gate");
+    let gate = Gate::load(&GateSources {
+        config: std::env::var_os("KVET_CONFIG").map(Into::into),
+        webhook_config: None,
+    })
+    .expect("gate");
     if std::env::var_os("KVET_HEADROOM").is_some() {
         kvet_policy::set_memory_headroom(Some(1 << 30));
     }

@@ -10,6 +10,7 @@
 pub mod gatekeeper;
 mod glob;
 mod library;
+pub mod screen;
 
 pub use gatekeeper::{Action, NamespaceLabels};
 pub use glob::matches_with as glob_matches;
@@ -110,6 +111,8 @@ struct RuleRef {
     combined: bool,
     /// A built-in rule that runs on the compiled VM (when one was built).
     builtin: bool,
+    /// What an object must hold for this built-in rule to be evaluated on it.
+    screen: Option<std::sync::Arc<screen::Screen>>,
 }
 
 #[derive(Debug, Clone)]
@@ -132,6 +135,8 @@ pub struct PolicySetBuilder {
     time_limit: Option<Duration>,
     combine: bool,
     interpreter_only: bool,
+    /// Evaluate every built-in rule on every object of its kinds, screens ignored.
+    no_screens: bool,
 }
 
 impl PolicySetBuilder {
@@ -298,6 +303,14 @@ impl PolicySetBuilder {
         self
     }
 
+    /// Whether built-in rules skip objects that hold none of the fields their findings need
+    /// (the `screens` of their metadata; on by default). Off, every rule is evaluated on every
+    /// object of its kinds — for differential tests: the decisions must not change.
+    pub fn screens(&mut self, on: bool) -> &mut Self {
+        self.no_screens = !on;
+        self
+    }
+
     /// Limits the evaluation time per object (`None`: no limit).
     pub fn time_limit(&mut self, limit: Option<Duration>) -> &mut Self {
         self.time_limit = limit;
@@ -351,6 +364,7 @@ impl PolicySetBuilder {
                     kinds: std::sync::Arc::default(),
                     combined: self.combine,
                     builtin: false,
+                    screen: None,
                 });
             }
         }
@@ -369,9 +383,38 @@ impl PolicySetBuilder {
                 Ok(package) => {
                     packages.push((package.clone(), Package { exception: None }));
                     let pkg_index = packages.len() - 1;
-                    for name in rule_names(rego) {
+                    let names = rule_names(rego);
+                    for (rule, _) in &b.screens {
+                        if !names.contains(rule) {
+                            errors.push(PolicyError {
+                                file: format!("builtin:{id}/metadata.yaml"),
+                                line: 0,
+                                column: 0,
+                                message: format!(
+                                    "screens names {rule}, which is not a rule of {id}"
+                                ),
+                            });
+                        }
+                    }
+                    for name in names {
                         let (Some(level), suffix) = classify(&name) else {
                             continue;
+                        };
+                        let screen = match b.screens.iter().find(|(r, _)| *r == name) {
+                            Some(_) if self.no_screens => None,
+                            Some((_, paths)) => match screen::Screen::parse(paths) {
+                                Ok(s) => Some(std::sync::Arc::new(s)),
+                                Err(message) => {
+                                    errors.push(PolicyError {
+                                        file: format!("builtin:{id}/metadata.yaml"),
+                                        line: 0,
+                                        column: 0,
+                                        message: format!("screens of {name}: {message}"),
+                                    });
+                                    None
+                                }
+                            },
+                            None => None,
                         };
                         // `deny_<check>` of policy `id` is reported as `id/<check>`.
                         rules.push(RuleRef {
@@ -387,6 +430,7 @@ impl PolicySetBuilder {
                             kinds: kinds.clone(),
                             combined: false,
                             builtin: b.compiled,
+                            screen,
                         });
                     }
                 }
@@ -653,6 +697,10 @@ fn batch_groups(rules: &[RuleRef]) -> Vec<Vec<usize>> {
     }
     groups
 }
+
+/// Most VM rules left after screening that run one execution each; with more, the batch of
+/// every rule that applies is the cheaper.
+const SCREENED_ALONE: usize = 3;
 
 /// Errors that do not depend on the input and so mean the policy itself is broken.
 fn looks_static(msg: &str) -> bool {
@@ -1092,36 +1140,66 @@ impl Evaluator {
             }
             return Ok(out);
         }
+        let has_vm = self.vm.is_some();
+        let on_vm = move |r: &RuleRef| r.builtin && has_vm;
+        // Which rules run: those that apply, less the built-in rules whose screen the object
+        // does not pass (they could find nothing in it). On the VM, a batch of all the rules
+        // that apply can be cheaper than several of them alone: with more than SCREENED_ALONE
+        // rules left, the batch runs them all, as without screens.
+        let rules = &self.rules;
+        let mut run: Vec<bool> = rules.iter().map(&applies).collect();
+        let roots = screen::Roots::of(input);
+        let screened_out = |r: &RuleRef| r.screen.as_ref().is_some_and(|s| !s.admits_in(&roots));
+        let vm_members = |run: &[bool]| -> Vec<usize> {
+            (0..run.len())
+                .filter(|&i| run[i] && on_vm(&rules[i]))
+                .collect()
+        };
+        let all_vm = vm_members(&run);
+        for (i, r) in rules.iter().enumerate() {
+            if run[i] && !on_vm(r) && screened_out(r) {
+                run[i] = false;
+            }
+        }
+        let left: Vec<usize> = all_vm
+            .iter()
+            .copied()
+            .filter(|&i| !screened_out(&rules[i]))
+            .collect();
+        if left.len() <= SCREENED_ALONE || !self.batches.entries.contains_key(&all_vm) {
+            for &i in &all_vm {
+                run[i] = left.contains(&i);
+            }
+        }
+        let members = vm_members(&run);
+        if !run.iter().any(|&r| r) {
+            if per_object {
+                self.evaluate_constraints(input, &mut out)?;
+            }
+            return Ok(out);
+        }
         // Deserialized from the borrowed value: no copy of the input on the way.
         let value_in = <regorus::Value as serde::Deserialize>::deserialize(input)
             .unwrap_or(regorus::Value::Undefined);
-        let on_vm = |r: &RuleRef| r.builtin && self.vm.is_some();
-        if self.rules.iter().any(|r| applies(r) && !on_vm(r)) {
+        if (0..run.len()).any(|i| run[i] && !on_vm(&self.rules[i])) {
             self.engine.set_input(value_in.clone());
             if self.reads_review && per_object {
                 self.set_review_data(input)?;
             }
         }
-        // The VM rules that apply, run in one execution when a batch covers exactly them. A
-        // batch that fails (an error, a limit) is dropped: the rules then run one by one, as
-        // without batches, so errors name the rule that failed.
+        // The VM rules that run, in one execution when a batch covers exactly them. A batch
+        // that fails (an error, a limit) is dropped: the rules then run one by one, as without
+        // batches, so errors name the rule that failed.
         let mut batched: Option<std::vec::IntoIter<regorus::Value>> = None;
-        if let Some(vm) = self.vm.as_mut() {
+        if let Some(vm) = self.vm.as_mut().filter(|_| !members.is_empty()) {
             vm.set_input(value_in);
-            let members: Vec<usize> = self
-                .rules
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.builtin && applies(r))
-                .map(|(i, _)| i)
-                .collect();
             if let Some(path) = self.batches.entries.get(&members) {
                 batched =
                     run_batch(vm, path, members.len(), self.batches.time_limit).map(Vec::into_iter);
             }
         }
         let mut waived: Vec<Option<Vec<String>>> = vec![None; self.packages.len()];
-        for r in self.rules.iter().filter(|r| applies(r)) {
+        for (_, r) in self.rules.iter().enumerate().filter(|(i, _)| run[*i]) {
             let result = match self.vm.as_mut() {
                 Some(_) if r.builtin && batched.is_some() => Ok(batched
                     .as_mut()

@@ -26,14 +26,20 @@ pub struct BuiltinPolicy {
     pub requires: Vec<String>,
     /// Parameters: (name, description).
     pub parameters: Vec<(String, String)>,
+    /// Per rule (`deny_privileged`), the paths of which an object must hold one for the rule
+    /// to be evaluated on it (see [`crate::screen`]); rules not named are always evaluated.
+    pub screens: Vec<(String, Vec<String>)>,
     /// Evaluated on regorus's compiled VM (the default), or with `evaluator: interpreter` in
     /// its metadata, on the interpreter, for Rego the VM does not yet decide alike.
     pub compiled: bool,
 }
 
 fn strings(meta: &Value, key: &str) -> Vec<String> {
-    meta.get(key)
-        .and_then(Value::as_array)
+    meta.get(key).map(string_list).unwrap_or_default()
+}
+
+fn string_list(v: &Value) -> Vec<String> {
+    v.as_array()
         .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
@@ -68,6 +74,11 @@ pub fn builtin_policies() -> Vec<BuiltinPolicy> {
                 rego,
                 kinds: strings(&meta, "kinds"),
                 requires: strings(&meta, "requires"),
+                screens: meta
+                    .get("screens")
+                    .and_then(Value::as_object)
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), string_list(v))).collect())
+                    .unwrap_or_default(),
                 compiled: meta.get("evaluator").and_then(Value::as_str) != Some("interpreter"),
                 parameters: meta
                     .get("parameters")

@@ -39,7 +39,18 @@ fn objects() -> Vec<Value> {
 }
 
 fn decisions(vm: bool, ids: &[&str], data: &Value, objects: &[Value]) -> Vec<String> {
+    decisions_with(vm, true, ids, data, objects)
+}
+
+fn decisions_with(
+    vm: bool,
+    screens: bool,
+    ids: &[&str],
+    data: &Value,
+    objects: &[Value],
+) -> Vec<String> {
     let mut b = PolicySetBuilder::new();
+    b.screens(screens);
     for id in ids {
         b.builtin(id).expect("builtin");
     }
@@ -170,4 +181,234 @@ fn big_objects_decide_alike_on_the_vm_and_the_interpreter() {
         assert_eq!(compiled, interpreted, "{n} containers");
         assert!(compiled.len() > n, "{n} containers: {compiled:?}");
     }
+}
+
+/// A Pod, a Deployment, a CronJob and a PodTemplate around each pod: the shapes whose pod
+/// spec a screen has to find.
+fn wrapped(pods: &[(Value, Value)]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for (meta, spec) in pods {
+        let template = json!({"metadata": meta, "spec": spec});
+        out.push(json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}));
+        out.push(
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+                        "spec": {"template": template}}),
+        );
+        out.push(
+            json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
+                        "spec": {"jobTemplate": {"spec": {"template": template}}}}),
+        );
+        out.push(
+            json!({"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": "t"},
+                        "template": template}),
+        );
+    }
+    out
+}
+
+/// One pod per way to break each Baseline check, with the check it breaks.
+fn baseline_violations() -> Vec<(&'static str, Value, Value)> {
+    let c = |extra: Value| {
+        let mut c = json!({"name": "app", "image": "r.io/app:1"});
+        if let (Some(m), Some(e)) = (c.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        c
+    };
+    let sc = |s: Value| c(json!({"securityContext": s}));
+    let meta = json!({"name": "p"});
+    let annotated = |k: &str, v: &str| json!({"name": "p", "annotations": {k: v}});
+    let plain = json!({"containers": [c(json!({}))]});
+    vec![
+        (
+            "hostNamespaces",
+            meta.clone(),
+            json!({"hostNetwork": true, "containers": [c(json!({}))]}),
+        ),
+        (
+            "hostNamespaces",
+            meta.clone(),
+            json!({"hostIPC": true, "containers": [c(json!({}))]}),
+        ),
+        (
+            "privileged",
+            meta.clone(),
+            json!({"initContainers": [sc(json!({"privileged": true}))]}),
+        ),
+        (
+            "capabilities",
+            meta.clone(),
+            json!({"containers": [sc(json!({"capabilities": {"add": ["NET_ADMIN"]}}))]}),
+        ),
+        (
+            "hostPathVolumes",
+            meta.clone(),
+            json!({"containers": [c(json!({}))], "volumes": [{"name": "v", "hostPath": {"path": "/"}}]}),
+        ),
+        (
+            "hostPorts",
+            meta.clone(),
+            json!({"containers": [c(json!({"ports": [{"containerPort": 80, "hostPort": 80}]}))]}),
+        ),
+        (
+            "appArmorProfile",
+            meta.clone(),
+            json!({"securityContext": {"appArmorProfile": {"type": "Unconfined"}}, "containers": [c(json!({}))]}),
+        ),
+        (
+            "appArmorProfile",
+            meta.clone(),
+            json!({"ephemeralContainers": [sc(json!({"appArmorProfile": {"type": "Unconfined"}}))]}),
+        ),
+        (
+            "appArmorProfile",
+            annotated(
+                "container.apparmor.security.beta.kubernetes.io/app",
+                "unconfined",
+            ),
+            plain.clone(),
+        ),
+        (
+            "seLinuxOptions",
+            meta.clone(),
+            json!({"securityContext": {"seLinuxOptions": {"type": "spc_t"}}, "containers": [c(json!({}))]}),
+        ),
+        (
+            "seLinuxOptions",
+            meta.clone(),
+            json!({"securityContext": {"seLinuxOptions": {"user": "root"}}, "containers": [c(json!({}))]}),
+        ),
+        (
+            "seLinuxOptions",
+            meta.clone(),
+            json!({"containers": [sc(json!({"seLinuxOptions": {"type": "spc_t"}}))]}),
+        ),
+        (
+            "seLinuxOptions",
+            meta.clone(),
+            json!({"containers": [sc(json!({"seLinuxOptions": {"role": "sysadm_r"}}))]}),
+        ),
+        (
+            "procMount",
+            meta.clone(),
+            json!({"containers": [sc(json!({"procMount": "Unmasked"}))]}),
+        ),
+        (
+            "seccompProfile",
+            meta.clone(),
+            json!({"securityContext": {"seccompProfile": {"type": "Unconfined"}}, "containers": [c(json!({}))]}),
+        ),
+        (
+            "seccompProfile",
+            meta.clone(),
+            json!({"containers": [sc(json!({"seccompProfile": {"type": "Unconfined"}}))]}),
+        ),
+        (
+            "sysctls",
+            meta.clone(),
+            json!({"securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "1"}]}, "containers": [c(json!({}))]}),
+        ),
+        (
+            "windowsHostProcess",
+            meta.clone(),
+            json!({"securityContext": {"windowsOptions": {"hostProcess": true}}, "containers": [c(json!({}))]}),
+        ),
+        (
+            "windowsHostProcess",
+            meta.clone(),
+            json!({"containers": [sc(json!({"windowsOptions": {"hostProcess": true}}))]}),
+        ),
+        (
+            "hostProbesAndHostLifecycle",
+            meta.clone(),
+            json!({"containers": [c(json!({"livenessProbe": {"httpGet": {"host": "10.0.0.1", "port": 80}}}))]}),
+        ),
+        (
+            "hostProbesAndHostLifecycle",
+            meta.clone(),
+            json!({"containers": [c(json!({"lifecycle": {"preStop": {"tcpSocket": {"host": "10.0.0.1", "port": 80}}}}))]}),
+        ),
+    ]
+}
+
+#[test]
+fn screens_change_no_decision() {
+    // Every Baseline check is broken by some object, in every pod-bearing shape, alone and
+    // together with another check (so that some rules run alone and others in the batch).
+    let cases = baseline_violations();
+    let mut pods: Vec<(Value, Value)> = cases
+        .iter()
+        .map(|(_, m, s)| (m.clone(), s.clone()))
+        .collect();
+    for (i, (_, m, s)) in cases.iter().enumerate() {
+        let (_, m2, s2) = &cases[(i + 7) % cases.len()];
+        let mut meta = m.clone();
+        if let (Some(a), Some(b)) = (meta.as_object_mut(), m2.as_object()) {
+            a.extend(
+                b.iter()
+                    .filter(|(k, _)| *k != "name")
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
+        }
+        let mut spec = s.clone();
+        if let (Some(a), Some(b)) = (spec.as_object_mut(), s2.as_object()) {
+            for (k, v) in b {
+                match (a.get_mut(k), v) {
+                    (Some(Value::Array(x)), Value::Array(y)) => x.extend(y.iter().cloned()),
+                    (None, v) => {
+                        a.insert(k.clone(), v.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        pods.push((meta, spec));
+    }
+    let generated = wrapped(&pods);
+    // Each case is reported by its check, so the comparison below covers every screen.
+    let unscreened = decisions_with(true, false, &["pss-baseline"], &json!({}), &generated);
+    for (i, (check, _, _)) in cases.iter().enumerate() {
+        for shape in 0..4 {
+            let prefix = format!("{} pss-baseline/{check} ", i * 4 + shape);
+            assert!(
+                unscreened.iter().any(|d| d.starts_with(&prefix)),
+                "case {i} ({check}) in shape {shape} is not reported: {unscreened:#?}"
+            );
+        }
+    }
+    let mut objects = objects();
+    objects.extend(generated);
+    let all: Vec<&str> = builtin_policies().iter().map(|p| p.id).collect();
+    for data in [json!({}), json!({"kvet": {"pss": {"minor": 18}}})] {
+        for vm in [true, false] {
+            for ids in [
+                vec!["pss-baseline"],
+                vec!["pss-baseline", "tag-pinning"],
+                all.clone(),
+            ] {
+                let with = decisions_with(vm, true, &ids, &data, &objects);
+                let without = decisions_with(vm, false, &ids, &data, &objects);
+                assert!(!with.is_empty());
+                assert_eq!(with, without, "{ids:?} on the VM {vm}, data {data}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_screen_names_a_rule_and_parses() {
+    for p in builtin_policies() {
+        for (rule, paths) in &p.screens {
+            assert!(
+                p.rego.contains(&format!("\n{rule} ")),
+                "{}: {rule} is not a rule",
+                p.id
+            );
+            kvet_policy::screen::Screen::parse(paths).unwrap_or_else(|e| panic!("{}: {e}", p.id));
+        }
+        let mut b = PolicySetBuilder::new();
+        b.builtin(p.id).expect("builtin");
+        b.build().unwrap_or_else(|e| panic!("{}: {e:?}", p.id));
+    }
+    assert!(builtin_policies().iter().any(|p| !p.screens.is_empty()));
 }

@@ -10,7 +10,8 @@
 //! A path is dot-separated: the first segment is the anchor — `object` (the object itself),
 //! `pod` (the pod spec of a Pod or of any pod template, as `lib/pods.rego` finds it) or
 //! `podmeta` (that pod's metadata) — and each further segment is a key, or `*` for any key of
-//! an object or any element of an array. A path holds when some value (null included) is
+//! an object or any element of an array. A key with dots is quoted (`"a.b/c"`), and a quoted key
+//! ending in `*` stands for any key with that prefix. A path holds when some value (null included) is
 //! found at its end; a path ending in `=<JSON>` (`pod.hostNetwork=true`) holds only where that
 //! value is found (true, false or a string: JSON equality), for rules that report nothing but
 //! that value.
@@ -27,6 +28,8 @@ enum Anchor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     Key(String),
+    /// Any key of an object that starts with this.
+    Prefix(String),
     Any,
 }
 
@@ -44,6 +47,63 @@ pub struct Screen {
     paths: Vec<Path>,
 }
 
+/// Splits `anchor.seg."quoted.seg".*=JSON` into its parts.
+fn parse_path(p: &str) -> Result<(Anchor, Vec<Segment>, Option<Value>), String> {
+    let mut words: Vec<(String, bool)> = Vec::new();
+    let mut rest = p;
+    loop {
+        let (word, quoted, after) = if let Some(q) = rest.strip_prefix('"') {
+            let end = q
+                .find('"')
+                .ok_or_else(|| format!("screen path {p:?} has an unclosed quote"))?;
+            (&q[..end], true, &q[end + 1..])
+        } else {
+            let end = rest.find(['.', '=']).unwrap_or(rest.len());
+            (&rest[..end], false, &rest[end..])
+        };
+        if word.is_empty() {
+            return Err(format!("screen path {p:?} has an empty segment"));
+        }
+        if !quoted && word.contains('"') {
+            return Err(format!("screen path {p:?}: a quote must open a segment"));
+        }
+        words.push((word.to_owned(), quoted));
+        if let Some(next) = after.strip_prefix('.') {
+            rest = next;
+        } else {
+            rest = after;
+            break;
+        }
+    }
+    let equals = match rest.strip_prefix('=') {
+        Some(literal) => Some(
+            serde_json::from_str::<Value>(literal)
+                .map_err(|e| format!("screen path {p:?}: the value is not JSON: {e}"))?,
+        ),
+        None if rest.is_empty() => None,
+        None => return Err(format!("screen path {p:?}: unexpected {rest:?}")),
+    };
+    let mut words = words.into_iter();
+    let anchor = match words.next() {
+        Some((w, false)) if w == "object" => Anchor::Object,
+        Some((w, false)) if w == "pod" => Anchor::Pod,
+        Some((w, false)) if w == "podmeta" => Anchor::PodMeta,
+        _ => {
+            return Err(format!(
+                "screen path {p:?} must start with object, pod or podmeta"
+            ))
+        }
+    };
+    let segments = words
+        .map(|(w, quoted)| match (quoted, w.strip_suffix('*')) {
+            (false, _) if w == "*" => Segment::Any,
+            (true, Some(prefix)) => Segment::Prefix(prefix.to_owned()),
+            _ => Segment::Key(w),
+        })
+        .collect();
+    Ok((anchor, segments, equals))
+}
+
 /// Deepest path accepted: the shapes screened are a few levels below the pod spec.
 const MAX_SEGMENTS: usize = 16;
 
@@ -55,31 +115,7 @@ impl Screen {
         }
         let mut out = Vec::with_capacity(paths.len());
         for p in paths {
-            let (path, equals) = match p.split_once('=') {
-                Some((path, literal)) => match serde_json::from_str::<Value>(literal) {
-                    Ok(v) => (path, Some(v)),
-                    Err(e) => return Err(format!("screen path {p:?}: the value is not JSON: {e}")),
-                },
-                None => (p.as_str(), None),
-            };
-            let mut parts = path.split('.');
-            let anchor = match parts.next() {
-                Some("object") => Anchor::Object,
-                Some("pod") => Anchor::Pod,
-                Some("podmeta") => Anchor::PodMeta,
-                _ => {
-                    return Err(format!(
-                        "screen path {p:?} must start with object, pod or podmeta"
-                    ))
-                }
-            };
-            let segments: Vec<Segment> = parts
-                .map(|s| match s {
-                    "*" => Ok(Segment::Any),
-                    "" => Err(format!("screen path {p:?} has an empty segment")),
-                    k => Ok(Segment::Key(k.to_owned())),
-                })
-                .collect::<Result<_, _>>()?;
+            let (anchor, segments, equals) = parse_path(p)?;
             if segments.len() > MAX_SEGMENTS {
                 return Err(format!(
                     "screen path {p:?} is deeper than {MAX_SEGMENTS} segments"
@@ -164,6 +200,9 @@ fn holds(v: &Value, segments: &[Segment], equals: Option<&Value>) -> bool {
             .ok()
             .and_then(|i| a.get(i))
             .is_some_and(|x| holds(x, rest, equals)),
+        (Segment::Prefix(pre), Value::Object(m)) => m
+            .iter()
+            .any(|(k, x)| k.starts_with(pre.as_str()) && holds(x, rest, equals)),
         (Segment::Any, Value::Object(m)) => m.values().any(|x| holds(x, rest, equals)),
         (Segment::Any, Value::Array(a)) => a.iter().any(|x| holds(x, rest, equals)),
         _ => false,
@@ -242,8 +281,39 @@ mod tests {
     }
 
     #[test]
+    fn quoted_keys_hold_dots_and_prefixes() {
+        let s = screen(&[
+            "podmeta.annotations.\"seccomp.security.alpha.kubernetes.io/pod\"",
+            "podmeta.annotations.\"container.apparmor.security.beta.kubernetes.io/*\"=\"x\"",
+        ]);
+        let pod = |a: Value| json!({"kind": "Pod", "metadata": {"annotations": a}, "spec": {}});
+        assert!(s.admits(&pod(
+            json!({"seccomp.security.alpha.kubernetes.io/pod": "u"})
+        )));
+        assert!(s.admits(&pod(
+            json!({"container.apparmor.security.beta.kubernetes.io/app": "x"})
+        )));
+        assert!(!s.admits(&pod(
+            json!({"container.apparmor.security.beta.kubernetes.io/app": "y"})
+        )));
+        assert!(!s.admits(&pod(
+            json!({"prometheus.io/scrape": "true", "seccomp": "u"})
+        )));
+    }
+
+    #[test]
     fn malformed_paths_are_refused() {
-        for bad in ["spec.x", "pod..x", "", "pod.x.", "pod.x=tru"] {
+        for bad in [
+            "spec.x",
+            "pod..x",
+            "",
+            "pod.x.",
+            "pod.x=tru",
+            "pod.\"x",
+            "pod.\"\"",
+            "\"pod\".x",
+            "pod.x\"y\"",
+        ] {
             assert!(Screen::parse(&[bad.to_owned()]).is_err(), "{bad}");
         }
         assert!(Screen::parse(&[]).is_err());

@@ -376,8 +376,30 @@ fn screens_change_no_decision() {
             );
         }
     }
+    // Before 1.19 the seccomp annotations are checked (and other annotations never are).
+    let legacy = wrapped(&[
+        (
+            json!({"name": "p", "annotations": {"seccomp.security.alpha.kubernetes.io/pod": "unconfined", "prometheus.io/scrape": "true"}}),
+            json!({"containers": [{"name": "app", "image": "r.io/app:1"}]}),
+        ),
+        (
+            json!({"name": "p", "annotations": {"container.seccomp.security.alpha.kubernetes.io/app": "unconfined"}}),
+            json!({"containers": [{"name": "app", "image": "r.io/app:1"}]}),
+        ),
+    ]);
+    let old = json!({"kvet": {"pss": {"minor": 18}}});
+    let reported = decisions_with(true, false, &["pss-baseline"], &old, &legacy);
+    assert_eq!(
+        reported
+            .iter()
+            .filter(|d| d.contains("pss-baseline/seccompProfile"))
+            .count(),
+        legacy.len(),
+        "{reported:#?}"
+    );
     let mut objects = objects();
     objects.extend(generated);
+    objects.extend(legacy);
     let all: Vec<&str> = builtin_policies().iter().map(|p| p.id).collect();
     for data in [json!({}), json!({"kvet": {"pss": {"minor": 18}}})] {
         for vm in [true, false] {

@@ -385,7 +385,8 @@ impl PolicySetBuilder {
                     let pkg_index = packages.len() - 1;
                     let names = rule_names(rego);
                     for (rule, _) in &b.screens {
-                        if !names.contains(rule) {
+                        // Only finding rules are screened; a helper rule's screen would do nothing.
+                        if !names.contains(rule) || classify(rule).0.is_none() {
                             errors.push(PolicyError {
                                 file: format!("builtin:{id}/metadata.yaml"),
                                 line: 0,
@@ -400,9 +401,10 @@ impl PolicySetBuilder {
                         let (Some(level), suffix) = classify(&name) else {
                             continue;
                         };
+                        // Parsed even when screens are off, so a broken one never goes unseen.
                         let screen = match b.screens.iter().find(|(r, _)| *r == name) {
-                            Some(_) if self.no_screens => None,
                             Some((_, paths)) => match screen::Screen::parse(paths) {
+                                Ok(_) if self.no_screens => None,
                                 Ok(s) => Some(std::sync::Arc::new(s)),
                                 Err(message) => {
                                     errors.push(PolicyError {

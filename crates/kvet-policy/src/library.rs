@@ -49,6 +49,18 @@ fn string_list(v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A rule's screen paths; an entry that is not a string is kept as its JSON text, which the
+/// path parser refuses, rather than dropped (a dropped path would skip the rule too often).
+fn screen_paths(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|p| p.as_str().map_or_else(|| p.to_string(), str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn field(meta: &Value, key: &str) -> String {
     meta.get(key)
         .and_then(Value::as_str)
@@ -77,7 +89,11 @@ pub fn builtin_policies() -> Vec<BuiltinPolicy> {
                 screens: meta
                     .get("screens")
                     .and_then(Value::as_object)
-                    .map(|m| m.iter().map(|(k, v)| (k.clone(), string_list(v))).collect())
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| (k.clone(), screen_paths(v)))
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 compiled: meta.get("evaluator").and_then(Value::as_str) != Some("interpreter"),
                 parameters: meta

@@ -13,7 +13,7 @@
 //! an object or any element of an array. A key with dots is quoted (`"a.b/c"`), and a quoted key
 //! ending in `*` stands for any key with that prefix. A path holds when some value (null included) is
 //! found at its end; a path ending in `=<JSON>` (`pod.hostNetwork=true`) holds only where that
-//! value is found (true, false or a string: JSON equality), for rules that report nothing but
+//! value is found (true, false, null or a string), for rules that report nothing but
 //! that value.
 
 use serde_json::Value;
@@ -76,10 +76,16 @@ fn parse_path(p: &str) -> Result<(Anchor, Vec<Segment>, Option<Value>), String> 
         }
     }
     let equals = match rest.strip_prefix('=') {
-        Some(literal) => Some(
-            serde_json::from_str::<Value>(literal)
-                .map_err(|e| format!("screen path {p:?}: the value is not JSON: {e}"))?,
-        ),
+        Some(literal) => match serde_json::from_str::<Value>(literal) {
+            // JSON equality is Rego's for these; numbers (1 and 1.0) and collections differ.
+            Ok(v @ (Value::Bool(_) | Value::String(_) | Value::Null)) => Some(v),
+            Ok(_) => {
+                return Err(format!(
+                    "screen path {p:?}: the value must be true, false, null or a string"
+                ))
+            }
+            Err(e) => return Err(format!("screen path {p:?}: the value is not JSON: {e}")),
+        },
         None if rest.is_empty() => None,
         None => return Err(format!("screen path {p:?}: unexpected {rest:?}")),
     };

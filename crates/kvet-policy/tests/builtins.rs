@@ -215,120 +215,45 @@ fn baseline_violations() -> Vec<(&'static str, Value, Value)> {
         }
         c
     };
-    let sc = |s: Value| c(json!({"securityContext": s}));
+    // A pod-level securityContext, or one container's.
+    let pod_sc = |s: Value| json!({"securityContext": s, "containers": [c(json!({}))]});
+    let sc = |s: Value| json!({"containers": [c(json!({"securityContext": s}))]});
+    let host = json!({"host": "10.0.0.1", "port": 80});
+    // One line per case: a table reads better than rustfmt's layout of it.
+    #[rustfmt::skip]
+    let specs = [
+        ("hostNamespaces", json!({"hostNetwork": true, "containers": [c(json!({}))]})),
+        ("hostNamespaces", json!({"hostIPC": true, "containers": [c(json!({}))]})),
+        ("privileged", json!({"initContainers": [c(json!({"securityContext": {"privileged": true}}))]})),
+        ("capabilities", sc(json!({"capabilities": {"add": ["NET_ADMIN"]}}))),
+        ("hostPathVolumes", json!({"containers": [c(json!({}))], "volumes": [{"name": "v", "hostPath": {"path": "/"}}]})),
+        ("hostPorts", json!({"containers": [c(json!({"ports": [{"containerPort": 80, "hostPort": 80}]}))]})),
+        ("appArmorProfile", pod_sc(json!({"appArmorProfile": {"type": "Unconfined"}}))),
+        ("appArmorProfile", json!({"ephemeralContainers": [c(json!({"securityContext": {"appArmorProfile": {"type": "Unconfined"}}}))]})),
+        ("seLinuxOptions", pod_sc(json!({"seLinuxOptions": {"type": "spc_t"}}))),
+        ("seLinuxOptions", pod_sc(json!({"seLinuxOptions": {"user": "root"}}))),
+        ("seLinuxOptions", sc(json!({"seLinuxOptions": {"type": "spc_t"}}))),
+        ("seLinuxOptions", sc(json!({"seLinuxOptions": {"role": "sysadm_r"}}))),
+        ("procMount", sc(json!({"procMount": "Unmasked"}))),
+        ("seccompProfile", pod_sc(json!({"seccompProfile": {"type": "Unconfined"}}))),
+        ("seccompProfile", sc(json!({"seccompProfile": {"type": "Unconfined"}}))),
+        ("sysctls", pod_sc(json!({"sysctls": [{"name": "kernel.msgmax", "value": "1"}]}))),
+        ("windowsHostProcess", pod_sc(json!({"windowsOptions": {"hostProcess": true}}))),
+        ("windowsHostProcess", sc(json!({"windowsOptions": {"hostProcess": true}}))),
+        ("hostProbesAndHostLifecycle", json!({"containers": [c(json!({"livenessProbe": {"httpGet": host}}))]})),
+        ("hostProbesAndHostLifecycle", json!({"containers": [c(json!({"lifecycle": {"preStop": {"tcpSocket": host}}}))]})),
+    ];
     let meta = json!({"name": "p"});
-    let annotated = |k: &str, v: &str| json!({"name": "p", "annotations": {k: v}});
-    let plain = json!({"containers": [c(json!({}))]});
-    vec![
-        (
-            "hostNamespaces",
-            meta.clone(),
-            json!({"hostNetwork": true, "containers": [c(json!({}))]}),
-        ),
-        (
-            "hostNamespaces",
-            meta.clone(),
-            json!({"hostIPC": true, "containers": [c(json!({}))]}),
-        ),
-        (
-            "privileged",
-            meta.clone(),
-            json!({"initContainers": [sc(json!({"privileged": true}))]}),
-        ),
-        (
-            "capabilities",
-            meta.clone(),
-            json!({"containers": [sc(json!({"capabilities": {"add": ["NET_ADMIN"]}}))]}),
-        ),
-        (
-            "hostPathVolumes",
-            meta.clone(),
-            json!({"containers": [c(json!({}))], "volumes": [{"name": "v", "hostPath": {"path": "/"}}]}),
-        ),
-        (
-            "hostPorts",
-            meta.clone(),
-            json!({"containers": [c(json!({"ports": [{"containerPort": 80, "hostPort": 80}]}))]}),
-        ),
-        (
-            "appArmorProfile",
-            meta.clone(),
-            json!({"securityContext": {"appArmorProfile": {"type": "Unconfined"}}, "containers": [c(json!({}))]}),
-        ),
-        (
-            "appArmorProfile",
-            meta.clone(),
-            json!({"ephemeralContainers": [sc(json!({"appArmorProfile": {"type": "Unconfined"}}))]}),
-        ),
-        (
-            "appArmorProfile",
-            annotated(
-                "container.apparmor.security.beta.kubernetes.io/app",
-                "unconfined",
-            ),
-            plain.clone(),
-        ),
-        (
-            "seLinuxOptions",
-            meta.clone(),
-            json!({"securityContext": {"seLinuxOptions": {"type": "spc_t"}}, "containers": [c(json!({}))]}),
-        ),
-        (
-            "seLinuxOptions",
-            meta.clone(),
-            json!({"securityContext": {"seLinuxOptions": {"user": "root"}}, "containers": [c(json!({}))]}),
-        ),
-        (
-            "seLinuxOptions",
-            meta.clone(),
-            json!({"containers": [sc(json!({"seLinuxOptions": {"type": "spc_t"}}))]}),
-        ),
-        (
-            "seLinuxOptions",
-            meta.clone(),
-            json!({"containers": [sc(json!({"seLinuxOptions": {"role": "sysadm_r"}}))]}),
-        ),
-        (
-            "procMount",
-            meta.clone(),
-            json!({"containers": [sc(json!({"procMount": "Unmasked"}))]}),
-        ),
-        (
-            "seccompProfile",
-            meta.clone(),
-            json!({"securityContext": {"seccompProfile": {"type": "Unconfined"}}, "containers": [c(json!({}))]}),
-        ),
-        (
-            "seccompProfile",
-            meta.clone(),
-            json!({"containers": [sc(json!({"seccompProfile": {"type": "Unconfined"}}))]}),
-        ),
-        (
-            "sysctls",
-            meta.clone(),
-            json!({"securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "1"}]}, "containers": [c(json!({}))]}),
-        ),
-        (
-            "windowsHostProcess",
-            meta.clone(),
-            json!({"securityContext": {"windowsOptions": {"hostProcess": true}}, "containers": [c(json!({}))]}),
-        ),
-        (
-            "windowsHostProcess",
-            meta.clone(),
-            json!({"containers": [sc(json!({"windowsOptions": {"hostProcess": true}}))]}),
-        ),
-        (
-            "hostProbesAndHostLifecycle",
-            meta.clone(),
-            json!({"containers": [c(json!({"livenessProbe": {"httpGet": {"host": "10.0.0.1", "port": 80}}}))]}),
-        ),
-        (
-            "hostProbesAndHostLifecycle",
-            meta.clone(),
-            json!({"containers": [c(json!({"lifecycle": {"preStop": {"tcpSocket": {"host": "10.0.0.1", "port": 80}}}}))]}),
-        ),
-    ]
+    let mut out: Vec<(&'static str, Value, Value)> = specs
+        .into_iter()
+        .map(|(check, spec)| (check, meta.clone(), spec))
+        .collect();
+    out.push((
+        "appArmorProfile",
+        json!({"name": "p", "annotations": {"container.apparmor.security.beta.kubernetes.io/app": "unconfined"}}),
+        json!({"containers": [c(json!({}))]}),
+    ));
+    out
 }
 
 #[test]

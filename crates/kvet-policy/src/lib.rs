@@ -1202,7 +1202,7 @@ impl Evaluator {
             }
         }
         let mut waived: Vec<Option<Vec<String>>> = vec![None; self.packages.len()];
-        for (_, r) in self.rules.iter().enumerate().filter(|(i, _)| run[*i]) {
+        for (r, _) in self.rules.iter().zip(&run).filter(|(_, &runs)| runs) {
             let result = match self.vm.as_mut() {
                 Some(_) if r.builtin && batched.is_some() => Ok(batched
                     .as_mut()

@@ -35,11 +35,8 @@ pub struct BuiltinPolicy {
 }
 
 fn strings(meta: &Value, key: &str) -> Vec<String> {
-    meta.get(key).map(string_list).unwrap_or_default()
-}
-
-fn string_list(v: &Value) -> Vec<String> {
-    v.as_array()
+    meta.get(key)
+        .and_then(Value::as_array)
         .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
